@@ -1,0 +1,3 @@
+"""kcore.apiserver."""
+
+from __future__ import annotations

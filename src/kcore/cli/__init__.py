@@ -1,0 +1,3 @@
+"""The ``kcore`` command: wiring of components, no logic of its own."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""kcore.controllers."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""kcore.kubelet."""
+
+from __future__ import annotations

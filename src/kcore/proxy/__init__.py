@@ -1,0 +1,3 @@
+"""kcore.proxy."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""kcore.scheduler."""
+
+from __future__ import annotations

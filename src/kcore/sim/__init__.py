@@ -1,0 +1,3 @@
+"""kcore.sim."""
+
+from __future__ import annotations

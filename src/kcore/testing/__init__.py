@@ -1,0 +1,3 @@
+"""kcore.testing."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Small utilities shared by every layer above ``kcore.api``: the ``Clock`` above all."""
+
+from __future__ import annotations
