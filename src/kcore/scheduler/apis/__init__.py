@@ -1,0 +1,3 @@
+"""Scheduler configuration APIs (``kubescheduler.config.k8s.io``)."""
+
+from __future__ import annotations
