@@ -61,6 +61,10 @@ class TopologySpreadConstraintSpec:
     max_skew: int
     topology_key: str
     when_unsatisfiable: Literal["DoNotSchedule", "ScheduleAnyway"]
+    min_domains: int | None = None
+    node_affinity_policy: Literal["Honor", "Ignore"] | None = None
+    node_taints_policy: Literal["Honor", "Ignore"] | None = None
+    match_label_keys: tuple[str, ...] = ()
 
 
 SYSTEM_DEFAULT_CONSTRAINTS: tuple[TopologySpreadConstraintSpec, ...] = (
@@ -100,6 +104,30 @@ class DefaultPreemptionArgs:
     min_candidate_nodes_absolute: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class VolumeBindingArgs:
+    """Kept for completeness: kcore has no volumes yet, so VolumeBinding passes every pod."""
+
+    bind_timeout_seconds: int = 600
+    shape: tuple[UtilizationShapePoint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicResourcesArgs:
+    """Kept for completeness: kcore has no resource claims yet (durations in seconds)."""
+
+    filter_timeout_seconds: float = 10.0
+    binding_timeout_seconds: float | None = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawPluginArgs:
+    """Arguments of a plugin without a typed args kind (an out-of-tree or Python plugin),
+    passed through as decoded (``runtime.Unknown`` in kube-scheduler)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 PluginArgs = (
     NodeResourcesFitArgs
     | NodeResourcesBalancedAllocationArgs
@@ -107,6 +135,9 @@ PluginArgs = (
     | InterPodAffinityArgs
     | NodeAffinityArgs
     | DefaultPreemptionArgs
+    | VolumeBindingArgs
+    | DynamicResourcesArgs
+    | RawPluginArgs
 )
 
 
@@ -120,6 +151,10 @@ class ResolvedProfile:
     plugin without an entry uses its defaults. ``percentage_of_nodes_to_score``: ``None`` means
     "score every node" (kcore's default); ``0`` means kube-scheduler's adaptive formula; 1..100 a
     fixed percentage.
+
+    Build one with :func:`kcore.scheduler.apis.config.default_profile`,
+    :func:`~kcore.scheduler.apis.config.load_config` or
+    :func:`~kcore.scheduler.apis.config.algorithm_provider` rather than by hand: those validate.
     """
 
     scheduler_name: str = "default-scheduler"
@@ -128,3 +163,9 @@ class ResolvedProfile:
     post_filters: tuple[str, ...] = ()
     plugin_args: dict[str, PluginArgs] = field(default_factory=dict)
     percentage_of_nodes_to_score: int | None = None
+    # Every extension point's plugins in execution order, keyed by the v1 ``Plugins`` field
+    # name ("preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore",
+    # "score", "reserve", "permit", "preBind", "bind", "postBind"). Informational: ``filters``,
+    # ``scores`` and ``post_filters`` are what the core consumes; empty when the profile was
+    # built by hand.
+    extension_points: dict[str, tuple[str, ...]] = field(default_factory=dict)
