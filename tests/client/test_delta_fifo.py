@@ -5,6 +5,7 @@ plain reference model after every step."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from hypothesis import settings
@@ -69,7 +70,8 @@ def test_pop_order_is_first_queued_and_changes_accumulate() -> None:
     assert f.list_keys() == ["ns/a", "ns/b"]
     got: list[tuple[list[str], bool]] = []
     out = f.pop_nowait(lambda d, initial: got.append((types(d), initial)))
-    assert out is not None and out.newest() == Delta(DeltaType.UPDATED, obj("a", 2))
+    assert out is not None
+    assert out.newest() == Delta(DeltaType.UPDATED, obj("a", 2))
     assert out.oldest() == Delta(DeltaType.ADDED, obj("a"))
     assert got == [(["Added", "Updated"], False)]
     assert f.list_keys() == ["ns/b"]
@@ -344,7 +346,7 @@ class DeltaFIFOMachine(RuleBasedStateMachine):
         for key in keys:
             d = self.fifo.get_by_key(key)
             assert d, "queued deltas are never empty"
-            for a, b in zip(d, d[1:], strict=False):
+            for a, b in itertools.pairwise(d):
                 assert not (a.type is b.type is DeltaType.DELETED), "deletions are deduplicated"
 
 
