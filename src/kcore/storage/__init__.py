@@ -1,7 +1,27 @@
-"""MVCC object storage: one :class:`Store` interface, three backends (memory, sqlite, etcd)."""
+"""MVCC object storage: one :class:`Store` interface, three backends (memory, sqlite, etcd).
+
+Open a backend with :func:`open_store` (``"memory"``, ``"sqlite:///path/db.sqlite"``,
+``"etcd://127.0.0.1:2379"``); docs/storage.md describes the guarantees of each.
+"""
 
 from __future__ import annotations
 
-from kcore.storage.interface import ListResult, Store, Watcher, WatchEvent
+from kcore.storage.interface import (
+    ListResult,
+    Store,
+    Watcher,
+    WatchEvent,
+    collection_prefix,
+    object_key,
+)
+from kcore.storage.memory import MemoryStore
 
-__all__ = ["ListResult", "Store", "WatchEvent", "Watcher"]
+__all__ = [
+    "ListResult",
+    "MemoryStore",
+    "Store",
+    "WatchEvent",
+    "Watcher",
+    "collection_prefix",
+    "object_key",
+]
