@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from kcore.api.types import apps, batch, core, meta, others
-
-__all__ = ["apps", "batch", "core", "meta", "others"]
+import kcore.api.types.apps
+import kcore.api.types.batch
+import kcore.api.types.core
+import kcore.api.types.meta
+import kcore.api.types.others  # noqa: F401
