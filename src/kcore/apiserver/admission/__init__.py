@@ -1,0 +1,119 @@
+"""Admission control: the plugins that mutate and vet every write before it is stored.
+
+The chain runs in kube-apiserver's order (``NamespaceLifecycle, LimitRanger, ServiceAccount,
+Priority, DefaultTolerationSeconds, ..., ResourceQuota``): first every plugin's :meth:`admit`
+(mutating phase, on the defaulted object), then the object is prepared and validated by the
+registry, then every plugin's :meth:`validate` (validating phase). A plugin refuses a request by
+raising a :class:`kcore.api.errors.StatusError` (``Forbidden`` with kube-apiserver's wording,
+``NotFound`` for a missing namespace).
+
+Plugins receive :class:`Attributes`; ``attrs.obj`` is the registry's private copy of the new
+object, so mutating plugins change it in place. Lookups go through the :class:`AdmissionHost`
+(the registry), never through HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from kcore.api.resources import ResourceInfo
+    from kcore.apiserver.auth import UserInfo
+    from kcore.storage.interface import Store
+    from kcore.util.clock import Clock
+
+CREATE = "CREATE"
+UPDATE = "UPDATE"
+DELETE = "DELETE"
+CONNECT = "CONNECT"
+
+
+@dataclass(slots=True)
+class Attributes:
+    """One request as admission sees it.
+
+    ``obj`` is the new object (``None`` for DELETE), owned by the registry and mutable in the
+    admit phase; ``old`` the stored object for UPDATE and DELETE (immutable by contract).
+    """
+
+    operation: str
+    resource: ResourceInfo
+    subresource: str | None
+    namespace: str | None
+    name: str
+    obj: dict[str, Any] | None
+    old: Mapping[str, Any] | None = None
+    dry_run: bool = False
+    user: UserInfo | None = None
+
+
+class AdmissionHost(Protocol):
+    """What plugins may use: the store, the clock, and typed lookups."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def lookup(self, resource: str, namespace: str | None, name: str) -> Mapping[str, Any] | None:
+        """The stored object, or ``None``; ``resource`` is a plural as in the resource table."""
+        ...
+
+    def lookup_all(self, resource: str, namespace: str | None) -> list[Mapping[str, Any]]:
+        """Every stored object of ``resource`` in ``namespace`` (all namespaces if ``None``)."""
+        ...
+
+    def ensure(self, resource: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create ``obj`` unless it exists (system-created objects such as default accounts)."""
+        ...
+
+
+class AdmissionPlugin(Protocol):
+    """One admission plugin. Either phase may be a no-op."""
+
+    name: str
+
+    def admit(self, attrs: Attributes) -> None: ...
+
+    def validate(self, attrs: Attributes) -> None: ...
+
+
+class AdmissionChain:
+    """Runs plugins in order; see the module docstring for the phases."""
+
+    def __init__(self, plugins: list[AdmissionPlugin]) -> None:
+        self.plugins = list(plugins)
+
+    def admit(self, attrs: Attributes) -> None:
+        for p in self.plugins:
+            p.admit(attrs)
+
+    def validate(self, attrs: Attributes) -> None:
+        for p in self.plugins:
+            p.validate(attrs)
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.plugins]
+
+
+def default_plugins(host: AdmissionHost) -> list[AdmissionPlugin]:
+    """kube-apiserver's default-enabled plugins that kcore implements, in upstream order."""
+    from kcore.apiserver.admission.lifecycle import NamespaceLifecycle
+    from kcore.apiserver.admission.limitranger import LimitRanger
+    from kcore.apiserver.admission.priority import PodPriority
+    from kcore.apiserver.admission.quota import ResourceQuotaAdmission
+    from kcore.apiserver.admission.serviceaccount import ServiceAccountAdmission
+    from kcore.apiserver.admission.tolerations import DefaultTolerationSeconds
+
+    return [
+        NamespaceLifecycle(host),
+        LimitRanger(host),
+        ServiceAccountAdmission(host),
+        PodPriority(host),
+        DefaultTolerationSeconds(),
+        ResourceQuotaAdmission(host),
+    ]
