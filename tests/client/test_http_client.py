@@ -1,0 +1,486 @@
+"""HTTPClient against an in-process mock transport (no network): request shapes for every
+verb, Status error mapping, Retry-After retries, client-side QPS/burst on a virtual clock,
+watch stream parsing (bookmarks, ERROR events, error answers, stop), and kubeconfig loading
+(tokens, CA, client certificates, insecure, relative paths, clear errors)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import ssl
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from kcore.api.errors import (
+    AlreadyExists,
+    Conflict,
+    Expired,
+    InternalError,
+    NotFound,
+    StatusError,
+    TooManyRequests,
+)
+from kcore.client.http import HTTPClient
+from kcore.client.kubeconfig import KubeconfigError, load_kubeconfig, parse_kubeconfig
+from kcore.util.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SERVER = "http://127.0.0.1:6443"
+
+
+def status(code: int, reason: str, message: str) -> dict[str, Any]:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+
+
+class Recorder:
+    def __init__(self, responder: Any = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.responder = responder
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.responder is not None:
+            return await self.responder(request)
+        body = json.loads(request.content) if request.content else {}
+        return httpx.Response(200, json={"echo": body, "kind": "Echo"})
+
+
+def make(clock: VirtualClock, rec: Recorder, **kw: Any) -> HTTPClient:
+    kw.setdefault("qps", None)
+    return HTTPClient(SERVER, clock=clock, transport=httpx.MockTransport(rec), **kw)
+
+
+def test_request_shapes_for_every_verb() -> None:
+    clock = VirtualClock()
+    rec = Recorder()
+
+    async def main() -> None:
+        c = make(clock, rec, token="s3cret", namespace="team")
+        pod = {"metadata": {"name": "p1", "namespace": "ns1"}}
+        await c.create("po", pod)
+        await c.create("pods", {"metadata": {"name": "p2"}}, dry_run=True, field_manager="me")
+        await c.create(
+            "pods",
+            {"target": {"kind": "Node", "name": "n1"}},
+            namespace="ns1",
+            name="p1",
+            subresource="binding",
+        )
+        await c.get("deployments.apps", "web", namespace="ns1")
+        await c.get("nodes", "n1", namespace="ignored")
+        await c.list(
+            "pods",
+            label_selector="app=web",
+            field_selector="spec.nodeName=",
+            limit=2,
+            continue_="tok",
+            resource_version="0",
+        )
+        await c.update(
+            "pods", {"metadata": {"name": "p1", "namespace": "ns1"}}, subresource="status"
+        )
+        await c.patch("pods", "p1", [{"op": "add", "path": "/x", "value": 1}], patch_type="json")
+        await c.patch("leases", "l", {"a": 1}, patch_type="strategic", namespace="kube-system")
+        await c.patch("pods", "p1", {"a": 1}, patch_type="apply", field_manager="fm", force=True)
+        await c.delete(
+            "pods",
+            "p1",
+            namespace="ns1",
+            grace_period_seconds=0,
+            propagation_policy="Foreground",
+            preconditions={"uid": "u"},
+            dry_run=True,
+        )
+        await c.delete_collection("pods", namespace="ns1", label_selector="a=b")
+        with pytest.raises(ValueError, match="unknown patch type"):
+            await c.patch("pods", "p1", {}, patch_type="yaml")  # type: ignore[arg-type]
+        with pytest.raises(NotFound, match="doesn't have a resource type"):
+            await c.get("widgets", "x")
+        await c.close()
+
+    clock.run(main())
+    got = [
+        (r.method, r.url.path, dict(r.url.params), r.headers.get("content-type"))
+        for r in rec.requests
+    ]
+    assert got == [
+        ("POST", "/api/v1/namespaces/ns1/pods", {}, "application/json"),
+        (
+            "POST",
+            "/api/v1/namespaces/team/pods",
+            {"dryRun": "All", "fieldManager": "me"},
+            "application/json",
+        ),
+        ("POST", "/api/v1/namespaces/ns1/pods/p1/binding", {}, "application/json"),
+        ("GET", "/apis/apps/v1/namespaces/ns1/deployments/web", {}, None),
+        ("GET", "/api/v1/nodes/n1", {}, None),
+        (
+            "GET",
+            "/api/v1/pods",
+            {
+                "labelSelector": "app=web",
+                "fieldSelector": "spec.nodeName=",
+                "limit": "2",
+                "continue": "tok",
+                "resourceVersion": "0",
+            },
+            None,
+        ),
+        ("PUT", "/api/v1/namespaces/ns1/pods/p1/status", {}, "application/json"),
+        ("PATCH", "/api/v1/namespaces/team/pods/p1", {}, "application/json-patch+json"),
+        (
+            "PATCH",
+            "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/l",
+            {},
+            "application/strategic-merge-patch+json",
+        ),
+        (
+            "PATCH",
+            "/api/v1/namespaces/team/pods/p1",
+            {"fieldManager": "fm", "force": "true"},
+            "application/apply-patch+yaml",
+        ),
+        ("DELETE", "/api/v1/namespaces/ns1/pods/p1", {}, "application/json"),
+        ("DELETE", "/api/v1/namespaces/ns1/pods", {"labelSelector": "a=b"}, None),
+    ]
+    assert all(r.headers["authorization"] == "Bearer s3cret" for r in rec.requests)
+    assert rec.requests[0].headers["user-agent"].startswith("kcore/v")
+    assert json.loads(rec.requests[10].content) == {
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "gracePeriodSeconds": 0,
+        "propagationPolicy": "Foreground",
+        "preconditions": {"uid": "u"},
+        "dryRun": ["All"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "exc", "message"),
+    [
+        pytest.param(
+            404,
+            status(404, "NotFound", 'pods "x" not found'),
+            NotFound,
+            'pods "x" not found',
+            id="not-found",
+        ),
+        pytest.param(
+            409,
+            status(409, "AlreadyExists", 'pods "x" already exists'),
+            AlreadyExists,
+            "already exists",
+            id="exists",
+        ),
+        pytest.param(
+            409,
+            status(409, "Conflict", "the object has been modified"),
+            Conflict,
+            "modified",
+            id="conflict",
+        ),
+        pytest.param(
+            410,
+            status(410, "Expired", "too old resource version: 1 (5)"),
+            Expired,
+            "too old",
+            id="expired",
+        ),
+        pytest.param(500, "upstream exploded", InternalError, "upstream exploded", id="plain-text"),
+    ],
+)
+def test_errors_map_to_status_errors(code: int, body: Any, exc: type, message: str) -> None:
+    clock = VirtualClock()
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        if isinstance(body, dict):
+            return httpx.Response(code, json=body)
+        return httpx.Response(code, text=body)
+
+    async def main() -> None:
+        c = make(clock, Recorder(respond))
+        with pytest.raises(exc, match=message) as info:
+            await c.get("pods", "x")
+        assert isinstance(info.value, StatusError)
+        assert info.value.code == code
+
+    clock.run(main())
+
+
+def test_429_is_retried_after_retry_after() -> None:
+    clock = VirtualClock()
+    answers = [429, 429, 200]
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        code = answers.pop(0)
+        if code == 429:
+            return httpx.Response(
+                429, json=status(429, "TooManyRequests", "slow down"), headers={"Retry-After": "2"}
+            )
+        return httpx.Response(200, json={"kind": "Pod"})
+
+    async def main() -> None:
+        c = make(clock, Recorder(respond))
+        assert (await c.get("pods", "x"))["kind"] == "Pod"
+        assert clock.monotonic() == 4.0
+        assert c.retries == 2
+        answers.extend([429] * 5)
+        c.max_retries = 3
+        with pytest.raises(TooManyRequests, match="slow down"):
+            await c.get("pods", "x")
+
+    clock.run(main())
+
+
+def test_qps_and_burst_are_enforced_on_the_clock() -> None:
+    clock = VirtualClock()
+    times: list[float] = []
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        times.append(clock.monotonic())
+        return httpx.Response(200, json={})
+
+    async def main() -> None:
+        c = make(clock, Recorder(respond), qps=10.0, burst=2)
+        for _ in range(5):
+            await c.get("pods", "x")
+
+    clock.run(main())
+    assert times == pytest.approx([0.0, 0.0, 0.1, 0.2, 0.3])
+
+
+def ndjson(*events: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(e).encode() + b"\n" for e in events)
+
+
+def test_watch_stream_events_bookmarks_and_error() -> None:
+    clock = VirtualClock()
+    body = ndjson(
+        {"type": "ADDED", "object": {"metadata": {"name": "a", "resourceVersion": "5"}}},
+        {"type": "BOOKMARK", "object": {"kind": "Pod", "metadata": {"resourceVersion": "9"}}},
+        {"type": "ERROR", "object": status(410, "Expired", "too old resource version: 4 (8)")},
+        {"type": "ADDED", "object": {"metadata": {"name": "never"}}},
+    )
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    async def main() -> list[tuple[str, Any]]:
+        rec = Recorder(respond)
+        c = make(clock, rec)
+        w = c.watch(
+            "pods", namespace="ns", resource_version="4", timeout_seconds=300, label_selector="a=b"
+        )
+        out = [(t, o) async for t, o in w]
+        params = dict(rec.requests[0].url.params)
+        assert rec.requests[0].url.path == "/api/v1/namespaces/ns/pods"
+        assert params == {
+            "watch": "true",
+            "labelSelector": "a=b",
+            "resourceVersion": "4",
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": "300",
+        }
+        return out
+
+    out = clock.run(main())
+    assert [t for t, _ in out] == ["ADDED", "BOOKMARK", "ERROR"]
+    assert out[2][1]["reason"] == "Expired"
+
+
+def test_watch_error_answer_becomes_error_event() -> None:
+    clock = VirtualClock()
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        return httpx.Response(410, json=status(410, "Gone", "too old"))
+
+    async def main() -> list[tuple[str, Any]]:
+        c = make(clock, Recorder(respond))
+        return [(t, o) async for t, o in c.watch("pods")]
+
+    out = clock.run(main())
+    assert len(out) == 1
+    assert out[0][0] == "ERROR"
+    assert out[0][1]["code"] == 410
+
+
+def test_watch_stop_ends_a_blocked_stream() -> None:
+    clock = VirtualClock()
+
+    async def body() -> Any:
+        yield ndjson({"type": "ADDED", "object": {"metadata": {"name": "a"}}})
+        await clock.sleep(10_000)  # the server says nothing for a long time
+        yield b""
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body())
+
+    async def main() -> list[str]:
+        c = make(clock, Recorder(respond))
+        w = c.watch("pods")
+        names = []
+        async for _t, o in w:
+            names.append(o["metadata"]["name"])
+            w.stop()
+        return names
+
+    assert clock.run(main()) == ["a"]
+    assert clock.monotonic() < 10_000
+
+
+# -- kubeconfig ----------------------------------------------------------------------------
+
+
+def _self_signed() -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kcore-test")])
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem_cert = cert.public_bytes(serialization.Encoding.PEM)
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem_cert, pem_key
+
+
+def _doc(user: dict[str, Any], cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "dev",
+        "clusters": [{"name": "c1", "cluster": cluster or {"server": SERVER}}],
+        "contexts": [
+            {"name": "dev", "context": {"cluster": "c1", "user": "u1", "namespace": "team"}},
+            {"name": "other", "context": {"cluster": "c1"}},
+        ],
+        "users": [{"name": "u1", "user": user}],
+    }
+
+
+def test_kubeconfig_token_namespace_and_plain_http(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(_doc({"token": "abc"})))
+    cfg = load_kubeconfig(path)
+    assert (cfg.server, cfg.namespace, cfg.token, cfg.context) == (SERVER, "team", "abc", "dev")
+    assert cfg.ssl_context() is True
+    other = load_kubeconfig(path, context="other")
+    assert (other.namespace, other.token) == ("default", None)
+    client = HTTPClient.from_kubeconfig(path, qps=None)
+    assert client.default_namespace == "team"
+    assert client._http.headers["authorization"] == "Bearer abc"
+
+
+def test_kubeconfig_tls_material_from_files_and_data(tmp_path: Path) -> None:
+    cert, key = _self_signed()
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki" / "ca.crt").write_bytes(cert)
+    (tmp_path / "pki" / "client.crt").write_bytes(cert)
+    (tmp_path / "pki" / "client.key").write_bytes(key)
+    (tmp_path / "token").write_text("from-file\n")
+    files = _doc(
+        {
+            "client-certificate": "pki/client.crt",
+            "client-key": "pki/client.key",
+            "tokenFile": "token",
+        },
+        {"server": "https://127.0.0.1:6443", "certificate-authority": "pki/ca.crt"},
+    )
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(files))
+    cfg = load_kubeconfig(path)
+    assert cfg.ca_data == cert
+    assert cfg.client_cert_data == cert
+    assert cfg.token == "from-file"
+    ctx = cfg.ssl_context()
+    assert isinstance(ctx, ssl.SSLContext)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED
+    assert len(ctx.get_ca_certs()) == 1
+
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    inline = _doc(
+        {"client-certificate-data": b64(cert), "client-key-data": b64(key)},
+        {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True},
+    )
+    cfg2 = parse_kubeconfig(inline)
+    ctx2 = cfg2.ssl_context()
+    assert isinstance(ctx2, ssl.SSLContext)
+    assert ctx2.verify_mode == ssl.CERT_NONE
+    assert not ctx2.check_hostname
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        pytest.param({"clusters": []}, "current-context is not set", id="no-context"),
+        pytest.param(
+            {**_doc({}), "current-context": "nope"}, "no context named 'nope'", id="unknown-context"
+        ),
+        pytest.param(_doc({"exec": {"command": "aws"}}), "uses 'exec'", id="exec-plugin"),
+        pytest.param(
+            _doc({}, {"server": "127.0.0.1:6443"}), "no http\\(s\\) server URL", id="bad-server"
+        ),
+        pytest.param(_doc({"client-key-data": "***"}), "not valid base64", id="bad-base64"),
+        pytest.param(
+            _doc({"client-certificate": "/nonexistent/x.crt"}),
+            "cannot read client-certificate",
+            id="missing-file",
+        ),
+    ],
+)
+def test_kubeconfig_errors_are_precise(doc: dict[str, Any], message: str) -> None:
+    with pytest.raises(KubeconfigError, match=message):
+        parse_kubeconfig(doc)
+
+
+def test_kubeconfig_unreadable_or_not_yaml(tmp_path: Path) -> None:
+    with pytest.raises(KubeconfigError, match="cannot read kubeconfig"):
+        load_kubeconfig(tmp_path / "missing")
+    bad = tmp_path / "bad"
+    bad.write_text("a: [unclosed")
+    with pytest.raises(KubeconfigError, match="not valid YAML"):
+        load_kubeconfig(bad)
+    notmap = tmp_path / "list"
+    notmap.write_text("- 1\n- 2\n")
+    with pytest.raises(KubeconfigError, match="must be a mapping"):
+        load_kubeconfig(notmap)
+
+
+def test_client_cert_without_key_is_rejected() -> None:
+    cert, _key = _self_signed()
+    cfg = parse_kubeconfig(
+        _doc(
+            {"client-certificate-data": base64.b64encode(cert).decode()}, {"server": "https://h:1"}
+        )
+    )
+    with pytest.raises(KubeconfigError, match="without a client key"):
+        cfg.ssl_context()
