@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from kcore.storage.memory import MemoryStore
+from kcore.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterator
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
     from kcore.storage.interface import Store, Watcher, WatchEvent
 
-BACKENDS = ["memory"]
-SHARED_BACKENDS: list[str] = []
+BACKENDS = ["memory", "sqlite"]
+SHARED_BACKENDS = ["sqlite"]
 
 _prefix_counter = itertools.count()
 
@@ -49,6 +50,11 @@ class Backend:
 def _make_backend(name: str, tmp_path: Path) -> Backend:
     if name == "memory":
         return Backend(name, MemoryStore, shared=False)
+    if name == "sqlite":
+        path = tmp_path / "db.sqlite"
+        return Backend(
+            name, lambda **o: SqliteStore(path, **{"poll_interval": 0.01, **o}), shared=True
+        )
     raise AssertionError(name)  # pragma: no cover
 
 

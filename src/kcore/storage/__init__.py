@@ -14,14 +14,19 @@ from kcore.storage.interface import (
     collection_prefix,
     object_key,
 )
+from kcore.storage.factory import open_store, parse_spec
 from kcore.storage.memory import MemoryStore
+from kcore.storage.sqlite import SqliteStore
 
 __all__ = [
     "ListResult",
     "MemoryStore",
+    "SqliteStore",
     "Store",
     "WatchEvent",
     "Watcher",
     "collection_prefix",
     "object_key",
+    "open_store",
+    "parse_spec",
 ]

@@ -1,0 +1,677 @@
+"""The sqlite backend: the embedded default, one database file in WAL mode.
+
+Schema
+------
+``kv_log``
+    The MVCC revision log, one row per write: ``revision`` (primary key), ``key``, ``value``
+    (the object as compact JSON without ``metadata.resourceVersion``; NULL for a deletion),
+    ``create_revision``, ``mod_revision`` (= ``revision``), ``deleted`` and ``prev_revision``
+    (the row this write superseded, NULL for a creation). Indexed by ``(key, revision)``.
+``kv``
+    The current state: ``key`` -> ``revision`` of its live row in ``kv_log``.
+``meta``
+    ``compacted`` (the compacted revision) and ``schema``.
+
+The current revision is ``max(kv_log.revision)``: compaction never removes the newest row, so
+reopening a database (or a second store on it) recovers the counter without extra state.
+
+Durability: every write is one transaction. In WAL mode with ``synchronous=NORMAL`` a commit
+has been written to the WAL file (the OS page cache) before ``create``/``update``/``delete``
+return, so an acknowledged write survives ``kill -9`` of the process; only an operating-system
+crash or power loss may lose the last transactions (never corrupting the file).
+``synchronous=full`` also fsyncs each commit, surviving power loss at a cost in write rate.
+
+Concurrency: writes are serialised by one lock per store (and across processes by sqlite's
+write lock, ``BEGIN IMMEDIATE``); reads use one connection per thread and run concurrently with
+writes on their own snapshot. Watch events of this store's writes are dispatched right after the
+commit, under the write lock; writes made by other stores or processes on the same file are
+picked up by a poll of ``PRAGMA data_version`` every ``poll_interval`` seconds of the store's
+:class:`~kcore.util.clock.Clock` while watchers exist, and are always dispatched in revision
+order before this store's next write.
+
+Decoded objects are cached by revision (they are immutable by contract), so a hot object is
+parsed once however often it is read or watched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from kcore.api.errors import ServiceUnavailable
+from kcore.storage._base import (
+    DEFAULT_WATCH_BUFFER,
+    Retention,
+    already_exists,
+    bookmark,
+    check_key,
+    check_prefix,
+    check_revision,
+    conflict,
+    expired,
+    guaranteed_update,
+    not_found,
+    stamp,
+    stamp_owned,
+    too_large,
+    unstamped,
+)
+from kcore.storage._watch import HistoryPage, StoreWatcher, WatchHub
+from kcore.storage.interface import ListResult, WatchEvent, prefix_range_end
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable, Mapping
+
+    from kcore.util.clock import Clock
+
+log = logging.getLogger("kcore.storage.sqlite")
+
+SCHEMA_VERSION: Final = 1
+DEFAULT_HISTORY_REVISIONS: Final = 100_000
+DEFAULT_HISTORY_SECONDS: Final = 300.0
+DEFAULT_POLL_INTERVAL: Final = 0.05
+DEFAULT_CACHE_SIZE: Final = 16_384
+_PAGE: Final = 1_000  # history rows replayed per read
+_COMPACT_CHUNK: Final = 5_000  # revisions compacted per transaction
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv_log (
+    revision INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    value TEXT,
+    create_revision INTEGER NOT NULL,
+    mod_revision INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    prev_revision INTEGER
+);
+CREATE INDEX IF NOT EXISTS kv_log_key_revision ON kv_log (key, revision);
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', 1), ('compacted', 0);
+"""
+
+_EVENT_COLUMNS = (
+    "SELECT l.revision, l.key, l.value, l.deleted, p.revision, p.value "
+    "FROM kv_log l LEFT JOIN kv_log p ON p.revision = l.prev_revision "
+)
+
+_Row = tuple[int, str, str | None, int, int | None, str | None]
+_Events = list[WatchEvent]
+
+
+def _encode(key: str, obj: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(
+            unstamped(obj, key), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as err:
+        msg = f"object for {key!r} is not JSON-serialisable: {err}"
+        raise TypeError(msg) from err
+
+
+class SqliteStore:
+    """An MVCC store in one sqlite file (see the module docstring and
+    :class:`~kcore.storage.interface.Store` for the contract).
+
+    Parameters
+    ----------
+    path
+        The database file; created (with its directory's WAL and shm files) if missing.
+    clock
+        Drives time-based history retention and the cross-process poll (default
+        ``RealClock``).
+    synchronous
+        ``"normal"`` (survives process crashes) or ``"full"`` (also power loss).
+    history_revisions, history_seconds
+        Automatic compaction: history older than this many revisions, or older than this many
+        seconds, is dropped (0 disables a limit; both 0 disables automatic compaction).
+    watch_buffer
+        Events a watcher may have waiting before it is ended with ``Expired``.
+    poll_interval
+        Seconds between checks for writes by other stores on the file while watchers exist
+        (0 disables them: then only this store's writes reach its watchers).
+    cache_size
+        Decoded objects kept (by revision) to avoid re-parsing hot objects.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock | None = None,
+        synchronous: str = "normal",
+        history_revisions: int = DEFAULT_HISTORY_REVISIONS,
+        history_seconds: float = DEFAULT_HISTORY_SECONDS,
+        watch_buffer: int = DEFAULT_WATCH_BUFFER,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        if synchronous not in ("normal", "full"):
+            msg = f"synchronous must be 'normal' or 'full', got {synchronous!r}"
+            raise ValueError(msg)
+        if watch_buffer < 1:
+            msg = f"watch_buffer must be >= 1, got {watch_buffer}"
+            raise ValueError(msg)
+        if poll_interval < 0 or cache_size < 0:
+            msg = f"poll_interval and cache_size must be >= 0, got {poll_interval}, {cache_size}"
+            raise ValueError(msg)
+        if clock is None:
+            from kcore.util.clock import RealClock
+
+            clock = RealClock()
+        self.path = Path(path)
+        self._clock = clock
+        self._synchronous = synchronous.upper()
+        self._watch_buffer = watch_buffer
+        self._poll_interval = poll_interval
+        self._retention = Retention(
+            revisions=history_revisions, seconds=history_seconds, clock=clock
+        )
+        self._closed = False
+        # _wlock orders writes, dispatch, watch registration and compaction of this store.
+        self._wlock = threading.Lock()
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        try:
+            self._wconn = self._connect()
+            self._wconn.execute("PRAGMA journal_mode=WAL").fetchone()
+            self._wconn.executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            self._close_conns()
+            msg = f"cannot open sqlite store {str(self.path)!r}: {err}"
+            raise ServiceUnavailable(msg) from err
+        schema = self._wconn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if schema[0] != SCHEMA_VERSION:
+            self._close_conns()
+            msg = f"{self.path}: unsupported schema version {schema[0]} (expected {SCHEMA_VERSION})"
+            raise ValueError(msg)
+        self._hub = WatchHub()
+        # _dispatched: every write with a revision <= _dispatched has been offered to the hub
+        # (meaningful while the hub is active; refreshed when the first watcher registers).
+        self._dispatched = self._max_revision(self._wconn)
+        # _compacted_hint: the compacted revision as this store last saw it (may lag others).
+        self._compacted_hint = self._compacted(self._wconn)
+        self._cache: dict[int, Mapping[str, Any]] = {}
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._data_version = -1
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        with self._conns_lock:
+            self._conns.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self._check_open()
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _close_conns(self) -> None:
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for c in conns:
+            c.close()
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            msg = f"the sqlite store {str(self.path)!r} is closed"
+            raise RuntimeError(msg)
+
+    @staticmethod
+    def _max_revision(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT max(revision) FROM kv_log").fetchone()
+        return int(row[0] or 0)
+
+    @staticmethod
+    def _compacted(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT value FROM meta WHERE name = 'compacted'").fetchone()[0])
+
+    # -- decoding ------------------------------------------------------------------------------
+
+    def _decode(self, text: str, revision: int) -> Mapping[str, Any]:
+        cache = self._cache
+        obj = cache.get(revision)
+        if obj is None:
+            obj = stamp_owned(json.loads(text), revision)
+            self._remember(revision, obj)
+        return obj
+
+    def _remember(self, revision: int, obj: Mapping[str, Any]) -> None:
+        cache = self._cache
+        if not self._cache_size:
+            return
+        cache[revision] = obj
+        if len(cache) > self._cache_size:
+            with self._cache_lock:
+                for old in list(cache)[: self._cache_size // 8 or 1]:
+                    cache.pop(old, None)
+
+    def _event(self, row: _Row) -> WatchEvent:
+        rev, key, value, deleted, prev_rev, prev_value = row
+        prev = (
+            None if prev_value is None or prev_rev is None else self._decode(prev_value, prev_rev)
+        )
+        if deleted:
+            last = stamp(prev if prev is not None else {}, rev, key)
+            return WatchEvent("DELETED", key, last, rev, prev)
+        assert value is not None
+        obj = self._decode(value, rev)
+        return WatchEvent("ADDED" if prev is None else "MODIFIED", key, obj, rev, prev)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    @property
+    def revision(self) -> int:
+        self._check_open()
+        return self._max_revision(self._reader())
+
+    @property
+    def compacted_revision(self) -> int:
+        self._check_open()
+        return self._compacted(self._reader())
+
+    def get(self, key: str) -> Mapping[str, Any]:
+        check_key(key)
+        self._check_open()
+        row = (
+            self._reader()
+            .execute(
+                "SELECT l.revision, l.value FROM kv CROSS JOIN kv_log l "
+                "ON l.revision = kv.revision WHERE kv.key = ?",
+                (key,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise not_found(key)
+        return self._decode(row[1], row[0])
+
+    def list(
+        self,
+        prefix: str,
+        *,
+        revision: int | None = None,
+        limit: int = 0,
+        start_after: str | None = None,
+    ) -> ListResult:
+        check_prefix(prefix)
+        check_revision("revision", revision)
+        check_revision("limit", limit)
+        self._check_open()
+        hi = prefix_range_end(prefix)
+        assert hi is not None
+        if start_after is not None and start_after >= prefix:
+            lo, op = start_after, ">"
+        else:
+            lo, op = prefix, ">="
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            cur = self._max_revision(conn)
+            if not revision or revision == cur:
+                at = cur
+                rows = conn.execute(
+                    "SELECT kv.key, l.revision, l.value FROM kv CROSS JOIN kv_log l "
+                    f"ON l.revision = kv.revision WHERE kv.key {op} ? AND kv.key < ? "
+                    "ORDER BY kv.key LIMIT ?",
+                    (lo, hi, limit or -1),
+                ).fetchall()
+                remaining = 0
+                if limit and len(rows) == limit:
+                    remaining = conn.execute(
+                        "SELECT count(*) FROM kv WHERE key > ? AND key < ?", (rows[-1][0], hi)
+                    ).fetchone()[0]
+            else:
+                if revision > cur:
+                    raise too_large(revision, cur)
+                compacted = self._compacted(conn)
+                if revision < compacted:
+                    raise expired(revision, compacted)
+                at = revision
+                history = (
+                    "SELECT key, max(revision) AS revision, value, deleted FROM kv_log "
+                    "WHERE key {op} ? AND key < ? AND revision <= ? GROUP BY key"
+                )
+                rows = conn.execute(
+                    f"SELECT key, revision, value FROM ({history.format(op=op)}) "
+                    "WHERE deleted = 0 ORDER BY key LIMIT ?",
+                    (lo, hi, at, limit or -1),
+                ).fetchall()
+                remaining = 0
+                if limit and len(rows) == limit:
+                    remaining = conn.execute(
+                        f"SELECT count(*) FROM ({history.format(op='>')}) WHERE deleted = 0",
+                        (rows[-1][0], hi, at),
+                    ).fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+        items = [self._decode(value, rev) for _, rev, value in rows]
+        return ListResult(items, at, rows[-1][0] if remaining else None, int(remaining))
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def _begin(self) -> sqlite3.Connection:
+        self._check_open()
+        conn = self._wconn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            msg = f"sqlite store {str(self.path)!r} is busy: {err}"
+            raise ServiceUnavailable(msg) from err
+        return conn
+
+    def _next_revision(self, conn: sqlite3.Connection) -> tuple[int, _Events]:
+        """The revision of the write in progress, plus the events of writes made by other
+        stores since our last dispatch (to be dispatched first, keeping revision order)."""
+        rev = self._max_revision(conn) + 1
+        pending: _Events = []
+        if self._hub.active and self._dispatched < rev - 1:
+            pending = self._read_events(conn, self._dispatched, rev - 1)
+        return rev, pending
+
+    def _read_events(self, conn: sqlite3.Connection, after: int, upto: int) -> _Events:
+        rows = conn.execute(
+            _EVENT_COLUMNS + "WHERE l.revision > ? AND l.revision <= ? ORDER BY l.revision",
+            (after, upto),
+        ).fetchall()
+        return [self._event(r) for r in rows]
+
+    def _finish(self, rev: int, events: _Events) -> None:
+        """After a commit (write lock held): dispatch, then compact if due."""
+        if self._hub.active:
+            self._hub.dispatch_many(events)
+        self._dispatched = rev
+        if self._retention.enabled:
+            target = self._retention.note_write(rev, self._compacted_hint)
+            if target is not None:
+                self._compact_step(target)
+
+    def create(self, key: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+        check_key(key)
+        text = _encode(key, obj)
+        with self._wlock:
+            conn = self._begin()
+            try:
+                if conn.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone():
+                    raise already_exists(key)
+                rev, events = self._next_revision(conn)
+                conn.execute(
+                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (rev, key, text, rev, rev),
+                )
+                conn.execute("INSERT INTO kv (key, revision) VALUES (?, ?)", (key, rev))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            new = stamp(obj, rev, key)
+            self._remember(rev, new)
+            events.append(WatchEvent("ADDED", key, new, rev))
+            self._finish(rev, events)
+        return new
+
+    def update(
+        self, key: str, obj: Mapping[str, Any], *, expected_revision: int | None = None
+    ) -> Mapping[str, Any]:
+        check_key(key)
+        check_revision("expected_revision", expected_revision)
+        text = _encode(key, obj)
+        with self._wlock:
+            conn = self._begin()
+            try:
+                row = conn.execute(
+                    "SELECT l.revision, l.create_revision, l.value FROM kv CROSS JOIN kv_log l "
+                    "ON l.revision = kv.revision WHERE kv.key = ?",
+                    (key,),
+                ).fetchone()
+                if row is None:
+                    raise not_found(key)
+                prev_rev, create_rev, prev_text = row
+                if expected_revision is not None and prev_rev != expected_revision:
+                    raise conflict(key)
+                rev, events = self._next_revision(conn)
+                conn.execute(
+                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision, "
+                    "prev_revision) VALUES (?, ?, ?, ?, ?, ?)",
+                    (rev, key, text, create_rev, rev, prev_rev),
+                )
+                conn.execute("UPDATE kv SET revision = ? WHERE key = ?", (rev, key))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            new = stamp(obj, rev, key)
+            self._remember(rev, new)
+            if self._hub.active:
+                prev = self._decode(prev_text, prev_rev)
+                events.append(WatchEvent("MODIFIED", key, new, rev, prev))
+            self._finish(rev, events)
+        return new
+
+    def delete(self, key: str, *, expected_revision: int | None = None) -> Mapping[str, Any]:
+        check_key(key)
+        check_revision("expected_revision", expected_revision)
+        with self._wlock:
+            conn = self._begin()
+            try:
+                row = conn.execute(
+                    "SELECT l.revision, l.create_revision, l.value FROM kv CROSS JOIN kv_log l "
+                    "ON l.revision = kv.revision WHERE kv.key = ?",
+                    (key,),
+                ).fetchone()
+                if row is None:
+                    raise not_found(key)
+                prev_rev, create_rev, prev_text = row
+                if expected_revision is not None and prev_rev != expected_revision:
+                    raise conflict(key)
+                rev, events = self._next_revision(conn)
+                conn.execute(
+                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision, "
+                    "deleted, prev_revision) VALUES (?, ?, NULL, ?, ?, 1, ?)",
+                    (rev, key, create_rev, rev, prev_rev),
+                )
+                conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            prev = self._decode(prev_text, prev_rev)
+            last = stamp(prev, rev, key)
+            events.append(WatchEvent("DELETED", key, last, rev, prev))
+            self._finish(rev, events)
+        return last
+
+    def guaranteed_update(
+        self,
+        key: str,
+        update: Callable[[Mapping[str, Any]], Mapping[str, Any] | None],
+        *,
+        ignore_not_found: bool = False,
+    ) -> Mapping[str, Any]:
+        return guaranteed_update(self, key, update, ignore_not_found=ignore_not_found)
+
+    # -- compaction ----------------------------------------------------------------------------
+
+    def compact(self, revision: int) -> None:
+        check_revision("revision", revision)
+        while True:
+            with self._wlock:
+                self._check_open()
+                conn = self._wconn
+                compacted = self._compacted(conn)
+                if revision <= compacted:
+                    return
+                cur = self._max_revision(conn)
+                if revision > cur:
+                    msg = f"cannot compact to revision {revision}: the current revision is {cur}"
+                    raise ValueError(msg)
+                if self._compact_step(revision):
+                    return
+
+    def _compact_step(self, target: int) -> bool:
+        """Compact up to ``_COMPACT_CHUNK`` revisions towards ``target`` in one transaction
+        (write lock held); ``True`` once ``target`` is reached."""
+        conn = self._begin()
+        try:
+            old = self._compacted(conn)
+            upto = min(target, old + _COMPACT_CHUNK)
+            if upto > old:
+                # Rows superseded by a write in (old, upto] ...
+                conn.execute(
+                    "DELETE FROM kv_log WHERE revision IN (SELECT prev_revision FROM kv_log "
+                    "WHERE revision > ? AND revision <= ? AND prev_revision IS NOT NULL)",
+                    (old, upto),
+                )
+                # ... and deletions in (old, upto], except the newest row (the revision counter).
+                conn.execute(
+                    "DELETE FROM kv_log WHERE revision > ? AND revision <= ? AND deleted = 1 "
+                    "AND revision < (SELECT max(revision) FROM kv_log)",
+                    (old, upto),
+                )
+                conn.execute("UPDATE meta SET value = ? WHERE name = 'compacted'", (upto,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._compacted_hint = max(old, upto)
+        return upto >= target
+
+    # -- watch ---------------------------------------------------------------------------------
+
+    def watch(self, prefix: str, *, from_revision: int) -> StoreWatcher:
+        check_prefix(prefix)
+        check_revision("from_revision", from_revision)
+        w = StoreWatcher(
+            prefix,
+            from_revision,
+            capacity=self._watch_buffer,
+            on_stop=self._hub.remove,
+            on_progress=self._progress,
+            on_bind=self._on_bind,
+        )
+        with self._wlock:
+            self._check_open()
+            conn = self._wconn
+            conn.execute("BEGIN")
+            try:
+                compacted = self._compacted(conn)
+                cur = self._max_revision(conn)
+                if from_revision < compacted:
+                    raise expired(from_revision, compacted)
+                pending: _Events = []
+                if self._hub.active and self._dispatched < cur:
+                    pending = self._read_events(conn, self._dispatched, cur)
+            finally:
+                conn.execute("COMMIT")
+            self._hub.dispatch_many(pending)
+            self._dispatched = cur
+            if from_revision < cur:
+                w.set_history(self._history_source(prefix, from_revision, cur))
+            self._hub.add(w)
+        return w
+
+    def _history_source(self, prefix: str, after: int, upto: int) -> Callable[[], HistoryPage]:
+        hi = prefix_range_end(prefix)
+        cursor = [after]
+
+        def page() -> HistoryPage:
+            conn = self._reader()
+            conn.execute("BEGIN")
+            try:
+                compacted = self._compacted(conn)
+                if cursor[0] < compacted:
+                    raise expired(after, compacted)
+                rows = conn.execute(
+                    _EVENT_COLUMNS + "WHERE l.revision > ? AND l.revision <= ? "
+                    "AND l.key >= ? AND l.key < ? ORDER BY l.revision LIMIT ?",
+                    (cursor[0], upto, prefix, hi, _PAGE),
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+            done = len(rows) < _PAGE
+            cursor[0] = upto if done else rows[-1][0]
+            return [self._event(r) for r in rows], done
+
+        return page
+
+    def _progress(self, w: StoreWatcher) -> None:
+        with self._wlock:
+            self._catch_up()
+            self._hub.offer_one(w, bookmark(max(self._dispatched, w.after)))
+
+    def _catch_up(self) -> None:
+        """Dispatch writes made by other stores (write lock held)."""
+        conn = self._wconn
+        conn.execute("BEGIN")
+        try:
+            cur = self._max_revision(conn)
+            pending = (
+                self._read_events(conn, self._dispatched, cur) if cur > self._dispatched else []
+            )
+        finally:
+            conn.execute("COMMIT")
+        self._hub.dispatch_many(pending)
+        self._dispatched = max(self._dispatched, cur)
+
+    def _on_bind(self, _w: StoreWatcher, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._poll_interval:
+            return
+        task = self._poll_task
+        if task is None or task.done():
+            self._poll_task = loop.create_task(self._poll(), name=f"sqlite-poll {self.path}")
+
+    async def _poll(self) -> None:
+        """Pick up writes of other stores while this store has watchers."""
+        while not self._closed and self._hub.active:
+            await self._clock.sleep(self._poll_interval)
+            if self._is_closed():
+                return
+            try:
+                version = self._reader().execute("PRAGMA data_version").fetchone()[0]
+                if version == self._data_version:
+                    continue
+                self._data_version = version
+                with self._wlock:
+                    if not self._closed:
+                        self._catch_up()
+            except sqlite3.Error:
+                log.exception("polling %s for writes of other stores failed", self.path)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._wlock:
+            if self._closed:
+                return
+            self._closed = True
+        self._hub.close()
+        self._close_conns()
+        self._cache.clear()

@@ -1,0 +1,343 @@
+"""sqlite-specific guarantees: durability across kill -9, reopening, WAL mode, automatic and
+explicit compaction of the revision log, paged history replay, writes of other processes reaching
+watchers, concurrent readers during writes, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from kcore.api.errors import Expired, ServiceUnavailable
+from kcore.storage.sqlite import SqliteStore
+from kcore.util.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+HERE = Path(__file__).parent
+PODS = "/registry/pods/"
+
+
+def key(i: int | str, ns: str = "default") -> str:
+    return f"/registry/pods/{ns}/p{i}"
+
+
+def rv(obj: Mapping[str, Any]) -> int:
+    return int(obj["metadata"]["resourceVersion"])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "kcore.sqlite"
+
+
+@pytest.fixture
+def opened() -> Iterator[list[SqliteStore]]:
+    stores: list[SqliteStore] = []
+    yield stores
+    for s in stores:
+        s.close()
+
+
+def open_store(opened: list[SqliteStore], path: Path, **options: Any) -> SqliteStore:
+    s = SqliteStore(path, **options)
+    opened.append(s)
+    return s
+
+
+def test_acknowledged_writes_survive_kill_9(db: Path, opened: list[SqliteStore]) -> None:
+    db.parent.mkdir()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    acked: list[tuple[str, int, int]] = []
+    with subprocess.Popen(
+        [sys.executable, str(HERE / "_crash_writer.py"), str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as child:
+        assert child.stdout is not None
+        assert child.stderr is not None
+        try:
+            while len(acked) < 400:
+                line = child.stdout.readline()
+                if not line:
+                    break
+                kind, i, rev = line.split()
+                acked.append((kind, int(i), int(rev)))
+            os.kill(child.pid, signal.SIGKILL)  # mid-stream: the child is still writing
+            child.wait(30)
+            for line in child.stdout:  # acknowledged before the kill landed
+                kind, i, rev = line.split()
+                acked.append((kind, int(i), int(rev)))
+            errors = child.stderr.read()
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    assert len(acked) >= 400, errors
+
+    store = open_store(opened, db)
+    assert store.revision >= max(rev for _, _, rev in acked)
+    final: dict[int, tuple[str, int]] = {}
+    for kind, i, rev in acked:
+        final[i] = (kind, rev)
+    for i, (kind, rev) in final.items():
+        obj = store.get(key(i, "crash"))
+        assert rv(obj) >= rev
+        if kind == "U":
+            assert obj["spec"] == {"n": -i}
+        elif i % 3:
+            assert obj["spec"] == {"n": i, "pad": "x" * 200}
+        else:  # its update may have committed without being reported before the kill
+            assert obj["spec"]["n"] in (i, -i)
+    after = store.create(key("after", "crash"), {"metadata": {"name": "after"}})
+    assert rv(after) == store.revision > max(rev for _, _, rev in acked)
+
+
+def test_reopen_recovers_revision_data_and_compaction(db: Path, opened: list[SqliteStore]) -> None:
+    db.parent.mkdir()
+    first = open_store(opened, db)
+    for i in range(20):
+        first.create(key(i), {"metadata": {"name": f"p{i}"}})
+    first.delete(key(19))
+    first.compact(first.revision - 5)
+    rev, compacted = first.revision, first.compacted_revision
+    first.close()
+    again = open_store(opened, db)
+    assert again.revision == rev
+    assert again.compacted_revision == compacted
+    assert len(again.list(PODS).items) == 19
+    with pytest.raises(Expired):
+        again.list(PODS, revision=compacted - 1)
+    assert rv(again.create(key(19), {"metadata": {"name": "p19"}})) == rev + 1
+
+
+def test_compaction_to_the_newest_deletion_keeps_the_revision(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    store.create(key(1), {"metadata": {}})
+    gone = store.delete(key(1))
+    store.compact(rv(gone))
+    store.close()
+    again = open_store(opened, db)
+    assert again.revision == rv(gone)
+    assert again.list(PODS).items == []
+
+
+def test_database_is_in_wal_mode_with_the_requested_sync(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    db.parent.mkdir()
+    open_store(opened, db, synchronous="full").create(key(1), {"metadata": {}})
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(kv_log)")]
+    assert cols == [
+        "revision",
+        "key",
+        "value",
+        "create_revision",
+        "mod_revision",
+        "deleted",
+        "prev_revision",
+    ]
+    with pytest.raises(ValueError, match="synchronous must be"):
+        SqliteStore(db, synchronous="sometimes")
+
+
+def _log_rows(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM kv_log").fetchone()[0])
+
+
+def test_automatic_compaction_by_revisions_bounds_the_log(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db, history_revisions=100, history_seconds=0)
+    for i in range(10):
+        store.create(key(i), {"metadata": {"name": f"p{i}"}, "n": 0})
+    for n in range(1, 300):
+        store.update(key(n % 10), {"metadata": {"name": f"p{n % 10}"}, "n": n})
+    assert store.compacted_revision >= store.revision - 100 - 256
+    assert store.compacted_revision > 0
+    assert _log_rows(db) <= 10 + 100 + 256
+    items = store.list(PODS).items
+    assert sorted(o["n"] for o in items) == list(range(290, 300))
+    with pytest.raises(Expired):
+        store.list(PODS, revision=1)
+
+
+def test_automatic_compaction_by_age_follows_the_clock(db: Path, opened: list[SqliteStore]) -> None:
+    db.parent.mkdir()
+    clock = VirtualClock()
+    store = open_store(opened, db, clock=clock, history_revisions=0, history_seconds=60)
+    for i in range(300):
+        store.create(key(i), {"metadata": {}})
+    assert store.compacted_revision == 0, "nothing is old yet"
+    old = store.revision
+    clock.step(61)
+    for i in range(300, 900):
+        store.create(key(i), {"metadata": {}})
+    assert 0 < store.compacted_revision <= old
+    assert len(store.list(PODS).items) == 900
+
+
+def test_compaction_keeps_the_current_state_and_later_history(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db, history_revisions=0, history_seconds=0)
+    for i in range(50):
+        store.create(key(i), {"metadata": {}, "v": 0})
+    for i in range(0, 50, 2):
+        store.update(key(i), {"metadata": {}, "v": 1})
+    for i in range(0, 50, 5):
+        store.delete(key(i))
+    mid = store.revision
+    store.update(key(1), {"metadata": {}, "v": 2})
+    before = store.list(PODS, revision=mid).items
+    store.compact(mid)
+    assert store.list(PODS, revision=mid).items == before
+    current = {o["metadata"]["resourceVersion"]: o["v"] for o in store.list(PODS).items}
+    assert len(current) == 40
+    assert sorted(current.values()).count(1) == 20
+    assert _log_rows(db) == 40 + 1  # one live row per key, plus the update after `mid`
+
+
+def test_history_replay_spans_several_pages(
+    db: Path, opened: list[SqliteStore], run: Callable, collect: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    start = store.revision
+    for i in range(2300):
+        store.create(key(i, "ns" if i % 2 else "default"), {"metadata": {}})
+
+    async def main() -> None:
+        w = store.watch("/registry/pods/ns/", from_revision=start)
+        events = await collect(w, 1150)
+        assert [e.revision for e in events] == list(range(start + 2, start + 2301, 2))
+        store.create(key("live", "ns"), {"metadata": {}})
+        (ev,) = await collect(w, 1)
+        assert ev.key == key("live", "ns")
+        w.stop()
+
+    run(main())
+
+
+def test_history_compacted_before_replay_ends_the_watch_with_expired(
+    db: Path, opened: list[SqliteStore], run: Callable, collect: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    start = store.revision
+    for i in range(10):
+        store.create(key(i), {"metadata": {}})
+
+    async def main() -> None:
+        w = store.watch(PODS, from_revision=start)
+        store.compact(store.revision)
+        with pytest.raises(Expired, match=f"too old resource version: {start}"):
+            await collect(w, 1)
+
+    run(main())
+
+
+def test_writes_of_another_process_reach_watchers(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db, poll_interval=0.01)
+    store.create(key("mine"), {"metadata": {}})
+
+    async def main() -> None:
+        w = store.watch("/registry/pods/crash/", from_revision=store.revision)
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(HERE / "_crash_writer.py"),
+            str(db),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            it = aiter(w)
+            seen = [await asyncio.wait_for(anext(it), 20) for _ in range(30)]
+        finally:
+            child.kill()
+            await child.wait()
+        assert seen[0].key == "/registry/pods/crash/p0"
+        assert seen[0].type == "ADDED"
+        revs = [e.revision for e in seen]
+        assert revs == sorted(revs)
+        assert len(set(revs)) == len(revs)
+        # A write of our own after the other process's writes is delivered after them.
+        w.stop()
+
+    run(main())
+
+
+def test_readers_see_consistent_snapshots_while_a_writer_runs(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    base = store.revision
+    done = threading.Event()
+    bad: list[str] = []
+
+    def writer() -> None:
+        for i in range(400):
+            store.create(key(i), {"metadata": {}})
+        done.set()
+
+    def reader() -> None:
+        while not done.is_set():
+            res = store.list(PODS)
+            if len(res.items) != res.revision - base:
+                bad.append(f"{len(res.items)} items at revision {res.revision}")
+            if any(rv(o) > res.revision for o in res.items):
+                bad.append("an item newer than its list")
+
+    threads = [
+        threading.Thread(target=writer),
+        *(threading.Thread(target=reader) for _ in range(3)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert bad == []
+    assert len(store.list(PODS).items) == 400
+
+
+def test_bad_input_is_rejected_without_writing(db: Path, opened: list[SqliteStore]) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    rev = store.revision
+    with pytest.raises(TypeError, match=r"object for '/registry/pods/default/p1' is not JSON"):
+        store.create(key(1), {"metadata": {}, "when": object()})
+    with pytest.raises(TypeError, match="not JSON-serialisable"):
+        store.create(key(1), {"metadata": {}, "x": float("nan")})
+    assert store.revision == rev
+    store.close()
+    with pytest.raises(RuntimeError, match="is closed"):
+        store.get(key(1))
+
+
+def test_unopenable_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ServiceUnavailable, match="cannot open sqlite store"):
+        SqliteStore(tmp_path / "missing-dir" / "db.sqlite")
