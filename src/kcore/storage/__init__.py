@@ -6,6 +6,7 @@ Open a backend with :func:`open_store` (``"memory"``, ``"sqlite:///path/db.sqlit
 
 from __future__ import annotations
 
+from kcore.storage.factory import open_store, parse_spec
 from kcore.storage.interface import (
     ListResult,
     Store,
@@ -14,7 +15,6 @@ from kcore.storage.interface import (
     collection_prefix,
     object_key,
 )
-from kcore.storage.factory import open_store, parse_spec
 from kcore.storage.memory import MemoryStore
 from kcore.storage.sqlite import SqliteStore
 
