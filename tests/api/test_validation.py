@@ -1,0 +1,509 @@
+"""Tests for kcore.api.validation: field paths and messages per kind, create and update rules."""
+
+# ruff: noqa: E501
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from kcore.api.defaults import apply_defaults
+from kcore.api.errors import Invalid
+from kcore.api.validation import validate_create, validate_update
+
+
+def _pod(name: str = "p", **spec: object) -> dict:
+    base = {"containers": [{"name": "c", "image": "nginx"}]}
+    base.update(spec)
+    return apply_defaults(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": base,
+        }
+    )
+
+
+def _deploy(**spec: object) -> dict:
+    base: dict = {
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        },
+    }
+    base.update(spec)
+    return apply_defaults(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "ns"},
+            "spec": base,
+        }
+    )
+
+
+def _causes(obj: dict, old: dict | None = None) -> list[tuple[str, str]]:
+    def run() -> None:
+        if old is None:
+            validate_create(obj)
+        else:
+            validate_update(obj, old)
+
+    with pytest.raises(Invalid) as exc:
+        run()
+    assert exc.value.code == 422
+    return [(c.field, c.message) for c in exc.value.details.causes]
+
+
+def test_valid_objects_pass() -> None:
+    validate_create(_pod())
+    validate_create(_deploy())
+    validate_update(_pod(), _pod())
+
+
+def test_pod_message_and_all_causes() -> None:
+    pod = _pod(
+        name="Bad_Name",
+        containers=[{"name": "c", "image": "x"}, {"name": "c"}],
+        restartPolicy="Sometimes",
+    )
+    with pytest.raises(Invalid) as exc:
+        validate_create(pod)
+    msg = exc.value.message
+    assert msg.startswith(
+        'Pod "Bad_Name" is invalid: [metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain'
+    )
+    fields = [c.field for c in exc.value.details.causes]
+    assert fields == [
+        "metadata.name",
+        "spec.containers[1].image",
+        "spec.containers[1].name",
+        "spec.restartPolicy",
+    ]
+    causes = {c.field: c.message for c in exc.value.details.causes}
+    assert causes["spec.containers[1].name"] == 'Duplicate value: "c"'
+    assert causes["spec.containers[1].image"] == "Required value"
+    assert (
+        causes["spec.restartPolicy"]
+        == 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"'
+    )
+    assert exc.value.details.kind == "Pod"
+    assert exc.value.details.name == "Bad_Name"
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param({"containers": []}, ("spec.containers", "Required value"), id="no-containers"),
+        pytest.param(
+            {"containers": [{"name": "Web", "image": "x"}]},
+            (
+                "spec.containers[0].name",
+                "Invalid value: \"Web\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            id="container-name",
+        ),
+        pytest.param(
+            {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "x",
+                        "ports": [{"containerPort": 70000, "protocol": "TCP"}],
+                    }
+                ]
+            },
+            (
+                "spec.containers[0].ports[0].containerPort",
+                "Invalid value: 70000: must be between 1 and 65535, inclusive",
+            ),
+            id="port-range",
+        ),
+        pytest.param(
+            {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "x",
+                        "ports": [{"containerPort": 80, "protocol": "HTTP"}],
+                    }
+                ]
+            },
+            (
+                "spec.containers[0].ports[0].protocol",
+                'Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
+            ),
+            id="protocol",
+        ),
+        pytest.param(
+            {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "x",
+                        "ports": [
+                            {"name": "http", "containerPort": 80, "protocol": "TCP"},
+                            {"name": "http", "containerPort": 81, "protocol": "TCP"},
+                        ],
+                    }
+                ]
+            },
+            ("spec.containers[0].ports[1].name", 'Duplicate value: "http"'),
+            id="dup-port-name",
+        ),
+        pytest.param(
+            {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "x",
+                        "resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}},
+                    }
+                ]
+            },
+            (
+                "spec.containers[0].resources.requests",
+                'Invalid value: "2": must be less than or equal to cpu limit of 1',
+            ),
+            id="request-over-limit",
+        ),
+        pytest.param(
+            {"containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": "x"}}}]},
+            (
+                "spec.containers[0].resources.requests[cpu]",
+                "Invalid value: \"x\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            ),
+            id="bad-quantity",
+        ),
+        pytest.param(
+            {
+                "containers": [
+                    {"name": "c", "image": "x", "volumeMounts": [{"name": "v", "mountPath": "/a"}]}
+                ]
+            },
+            ("spec.containers[0].volumeMounts[0].name", 'Not found: "v"'),
+            id="mount-no-volume",
+        ),
+        pytest.param(
+            {"tolerations": [{"key": "k", "operator": "Exists", "value": "v"}]},
+            (
+                "spec.tolerations[0].operator",
+                "Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+            ),
+            id="toleration",
+        ),
+        pytest.param(
+            {"nodeSelector": {"a b": "c"}},
+            (
+                "spec.nodeSelector",
+                "Invalid value: \"a b\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            ),
+            id="node-selector",
+        ),
+        pytest.param(
+            {
+                "hostNetwork": True,
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "x",
+                        "ports": [{"containerPort": 80, "hostPort": 81, "protocol": "TCP"}],
+                    }
+                ],
+            },
+            (
+                "spec.containers[0].ports[0].hostPort",
+                "Invalid value: 81: must match `containerPort` when `hostNetwork` is true",
+            ),
+            id="host-network-port",
+        ),
+    ],
+)
+def test_pod_spec_rules(spec: dict, expected: tuple[str, str]) -> None:
+    assert expected in _causes(_pod(**spec))
+
+
+def test_metadata_rules() -> None:
+    pod = _pod()
+    del pod["metadata"]["name"]
+    assert ("metadata.name", "Required value: name or generateName is required") in _causes(pod)
+    pod = _pod()
+    pod["metadata"]["namespace"] = ""
+    assert ("metadata.namespace", "Required value") in _causes(pod)
+    pod = _pod()
+    pod["metadata"]["annotations"] = {"a": "x" * 300_000}
+    assert ("metadata.annotations", "Too long: may not be more than 262144 bytes") in _causes(pod)
+    pod = _pod()
+    pod["metadata"]["labels"] = {"app": "-bad"}
+    assert _causes(pod)[0][0] == "metadata.labels"
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n", "namespace": "x"}}
+    assert ("metadata.namespace", "Forbidden: not allowed on this type") in _causes(node)
+    gen = _pod()
+    del gen["metadata"]["name"]
+    gen["metadata"]["generateName"] = "web-"
+    validate_create(gen)
+
+
+def test_pod_update_immutability() -> None:
+    old = _pod()
+    new = copy.deepcopy(old)
+    new["spec"]["containers"][0]["image"] = "nginx:2"
+    new["spec"]["tolerations"] = [{"key": "k", "operator": "Exists"}]
+    validate_update(new, old)
+    bad = copy.deepcopy(old)
+    bad["spec"]["restartPolicy"] = "Never"
+    (path, msg), *_ = _causes(bad, old)
+    assert path == "spec"
+    assert msg.startswith(
+        "Forbidden: pod updates may not change fields other than `spec.containers[*].image`"
+    )
+    renamed = copy.deepcopy(old)
+    renamed["metadata"]["name"] = "q"
+    assert ("metadata.name", 'Invalid value: "q": field is immutable') in _causes(renamed, old)
+
+
+def test_deployment_rules() -> None:
+    d = _deploy(selector={"matchLabels": {"app": "other"}})
+    assert (
+        "spec.template.metadata.labels",
+        'Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+    ) in _causes(d)
+    d = _deploy(selector={})
+    assert any(
+        f == "spec.selector" and m.endswith("empty selector is invalid for deployment")
+        for f, m in _causes(d)
+    )
+    d = _deploy(replicas=-1)
+    assert ("spec.replicas", "Invalid value: -1: must be greater than or equal to 0") in _causes(d)
+    d = _deploy(
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 0}}
+    )
+    assert (
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        "Invalid value: 0: may not be 0 when `maxSurge` is 0",
+    ) in _causes(d)
+    d = _deploy()
+    d["spec"]["template"]["spec"]["restartPolicy"] = "Never"
+    assert (
+        "spec.template.spec.restartPolicy",
+        'Unsupported value: "Never": supported values: "Always"',
+    ) in _causes(d)
+    old = _deploy()
+    new = _deploy(selector={"matchLabels": {"app": "web", "x": "y"}})
+    new["spec"]["template"]["metadata"]["labels"]["x"] = "y"
+    assert any(
+        f == "spec.selector" and m.endswith("field is immutable") for f, m in _causes(new, old)
+    )
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "s", "namespace": "d"},
+                "spec": {"ports": [{"port": 0, "protocol": "TCP"}]},
+            },
+            ("spec.ports[0].port", "Invalid value: 0: must be between 1 and 65535, inclusive"),
+            id="service-port",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "s", "namespace": "d"},
+                "spec": {
+                    "ports": [{"port": 80, "protocol": "TCP"}, {"port": 81, "protocol": "TCP"}]
+                },
+            },
+            ("spec.ports[0].name", "Required value"),
+            id="service-port-names",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "1s", "namespace": "d"},
+                "spec": {"ports": [{"port": 80, "protocol": "TCP"}]},
+            },
+            (
+                "metadata.name",
+                "Invalid value: \"1s\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            id="service-name",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": "n"},
+                "spec": {"taints": [{"key": "k", "effect": "Bad"}]},
+            },
+            (
+                "spec.taints[0].effect",
+                'Unsupported value: "Bad": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
+            ),
+            id="taint-effect",
+        ),
+        pytest.param(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a.b"}},
+            (
+                "metadata.name",
+                "Invalid value: \"a.b\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            id="namespace-name",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "d"},
+                "data": {"a b": "x"},
+            },
+            (
+                "data[a b]",
+                "Invalid value: \"a b\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+            ),
+            id="configmap-key",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": "j", "namespace": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"a": "b"}},
+                    "template": {
+                        "metadata": {"labels": {"a": "b"}},
+                        "spec": {
+                            "restartPolicy": "Always",
+                            "containers": [{"name": "c", "image": "x"}],
+                        },
+                    },
+                },
+            },
+            (
+                "spec.template.spec.restartPolicy",
+                'Unsupported value: "Always": supported values: "OnFailure", "Never"',
+            ),
+            id="job-restart-policy",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "scheduling.k8s.io/v1",
+                "kind": "PriorityClass",
+                "metadata": {"name": "high"},
+                "value": 2_000_000_000,
+            },
+            ("value", "Forbidden: maximum allowed value of a user defined priority is 1000000000"),
+            id="priority-value",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "p", "namespace": "d"},
+                "spec": {"minAvailable": "150%"},
+            },
+            ("spec.minAvailable", 'Invalid value: "150%": must not be greater than 100%'),
+            id="pdb-percent",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {"name": "l", "namespace": "d"},
+                "spec": {"leaseDurationSeconds": 0},
+            },
+            ("spec.leaseDurationSeconds", "Invalid value: 0: must be greater than 0"),
+            id="lease-duration",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": "h", "namespace": "d"},
+                "spec": {
+                    "scaleTargetRef": {"kind": "Deployment", "name": "d"},
+                    "minReplicas": 3,
+                    "maxReplicas": 2,
+                },
+            },
+            (
+                "spec.maxReplicas",
+                "Invalid value: 2: must be greater than or equal to `minReplicas`",
+            ),
+            id="hpa-max",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "s", "namespace": "d"},
+                "type": "kubernetes.io/tls",
+                "data": {},
+            },
+            ("data[tls.crt]", "Required value"),
+            id="tls-secret",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Binding",
+                "metadata": {"name": "p", "namespace": "d"},
+                "target": {},
+            },
+            ("target.name", "Required value"),
+            id="binding",
+        ),
+    ],
+)
+def test_kind_rules(obj: dict, expected: tuple[str, str]) -> None:
+    assert expected in _causes(apply_defaults(obj))
+
+
+def test_update_rules_for_other_kinds() -> None:
+    pc = {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": "h"},
+        "value": 10,
+    }
+    pc2 = {**pc, "value": 11}
+    assert ("value", "Forbidden: may not be changed in an update.") in _causes(pc2, pc)
+    svc = apply_defaults(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "s", "namespace": "d"},
+            "spec": {"clusterIP": "10.0.0.1", "ports": [{"port": 80}]},
+        }
+    )
+    svc2 = copy.deepcopy(svc)
+    svc2["spec"]["clusterIP"] = "10.0.0.2"
+    assert ("spec.clusterIP", 'Invalid value: "10.0.0.2": field is immutable') in _causes(svc2, svc)
+    sec = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s", "namespace": "d"},
+        "type": "Opaque",
+        "immutable": True,
+        "data": {"a": "eA=="},
+    }
+    sec2 = {**sec, "data": {"a": "eQ=="}}
+    assert ("data", "Forbidden: field is immutable when `immutable` is set") in _causes(sec2, sec)
+    deleting = _pod()
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    more = copy.deepcopy(deleting)
+    more["metadata"]["finalizers"] = ["example.com/x"]
+    assert _causes(more, deleting)[0][0] == "metadata.finalizers"
+
+
+def test_unknown_kinds_validate_metadata_free() -> None:
+    validate_create(
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "Any Name"}}
+    )
