@@ -1,0 +1,181 @@
+"""``kcore bench``: run scheduler_perf-style scheduling benchmarks.
+
+Examples::
+
+    kcore bench                                  # the default set, with a summary table
+    kcore bench --list                           # every embedded workload and its labels
+    kcore bench SchedulingBasic/5000Nodes --json out.json --seed 1
+    kcore bench --config k8s/test/integration/scheduler_perf/misc/performance-config.yaml \\
+        --label-filter performance,short
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from kcore.scheduler.apis.config.field import ConfigError
+from kcore.scheduler.apis.config.strict import parse_duration
+from kcore.sim.backend import BACKENDS
+from kcore.sim.bench import (
+    DEFAULT_LABEL_FILTER,
+    WorkloadResult,
+    embedded_test_cases,
+    results_document,
+    run_workload,
+)
+from kcore.sim.executor import ExecutionError
+from kcore.sim.metrics import DEFAULT_SAMPLE_INTERVAL
+from kcore.sim.report import BenchProgress, list_table, summary_table
+from kcore.sim.workload import WorkloadError, load_test_cases, select
+
+
+def _duration(text: str) -> float:
+    try:
+        v = parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    if v <= 0:
+        msg = f"must be > 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError as err:
+        msg = f"expected an integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if v <= 0:
+        msg = f"must be > 0, got {v}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kcore bench",
+        description=(
+            "Run scheduler_perf-style scheduling benchmarks. Without NAME, runs the embedded "
+            f"workloads labelled {DEFAULT_LABEL_FILTER!r} (about a minute on 2 cores)."
+        ),
+    )
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="workloads to run: Case/Workload (e.g. SchedulingBasic/5000Nodes), a whole Case, "
+        "or a glob such as '*/500Nodes'",
+    )
+    p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument(
+        "--mode",
+        default="core",
+        choices=sorted(BACKENDS),
+        help="what to measure: 'core' = the native scheduling core in-process (default)",
+    )
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
+    p.add_argument("--seed", type=int, default=0, help="seed for names and tie-breaking (0)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="an upstream performance-config.yaml (templates resolved relative to it) instead "
+        "of the embedded workloads",
+    )
+    p.add_argument(
+        "--label-filter",
+        default=None,
+        help="comma-separated labels: 'x' or '+x' required, '-x' excluded (default: "
+        f"{DEFAULT_LABEL_FILTER!r} for the embedded set, 'performance' with --config)",
+    )
+    p.add_argument(
+        "--sample-interval",
+        type=_duration,
+        default=DEFAULT_SAMPLE_INTERVAL,
+        metavar="DURATION",
+        help="throughput sample interval (default 10ms; upstream uses 1s)",
+    )
+    p.add_argument("--batch-size", type=_positive, default=256, help="pods per schedule_batch")
+    p.add_argument("--topic", default="", help="topic for per-topic thresholds in --config files")
+    p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console()
+    err = Console(stderr=True)
+    try:
+        if args.config is not None:
+            cases = load_test_cases(args.config)
+            default_filter = "performance"
+            title = str(args.config)
+        else:
+            cases = embedded_test_cases()
+            default_filter = DEFAULT_LABEL_FILTER
+            title = "embedded workloads"
+    except (WorkloadError, FileNotFoundError) as e:
+        err.print(f"[red]kcore bench:[/] {e}", markup=True, highlight=False)
+        return 2
+    label_filter = args.label_filter
+    if label_filter is None:
+        label_filter = "" if (args.names or args.list) else default_filter
+    selected = select(cases, names=args.names, label_filter=label_filter)
+    if args.list:
+        console.print(list_table(selected, title=title))
+        return 0
+    if not selected:
+        what = ", ".join(args.names) or f"label filter {label_filter!r}"
+        err.print(f"kcore bench: no workload matches {what}; see 'kcore bench --list'")
+        return 2
+
+    results: list[WorkloadResult] = []
+    failures: list[str] = []
+    options = {"batch_size": args.batch_size}
+    with BenchProgress(console, len(selected)) as progress:
+        if args.no_progress:
+            progress.progress.stop()
+        for case, wl in selected:
+            name = case.full_name(wl)
+            if case.unsupported:
+                failures.append(f"{name}: skipped: {case.unsupported}")
+                progress.fail(name, "unsupported")
+                continue
+            try:
+                results.extend(
+                    run_workload(
+                        case,
+                        wl,
+                        mode=args.mode,
+                        seed=args.seed,
+                        sample_interval=args.sample_interval,
+                        options=options,
+                        progress=None if args.no_progress else progress.hook,
+                        topic=args.topic,
+                    )
+                )
+            except (WorkloadError, ExecutionError, ConfigError, ImportError) as e:
+                failures.append(f"{name}: {e}")
+                progress.fail(name, str(e))
+    if results:
+        console.print(summary_table(results))
+    for f in failures:
+        err.print(f"[yellow]{f}[/]", markup=True, highlight=False)
+    if args.json is not None:
+        args.json.write_text(json.dumps(results_document(results), indent=2) + "\n")
+        console.print(f"results written to {args.json}")
+    failed_thresholds = [r.name for r in results if r.threshold_passed is False]
+    for name in failed_thresholds:
+        err.print(f"[red]{name}: throughput below its threshold[/]", markup=True)
+    hard_failures = [f for f in failures if ": skipped: " not in f]
+    return 1 if hard_failures or failed_thresholds else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
