@@ -27,7 +27,7 @@ def list_kind(kind: str, group: str = "", version: str = "v1", prefix: str = P) 
         API_VERSION,
         KIND,
         f("metadata", "ListMeta", "Standard list metadata."),
-        f("items", f"[]{kind}", f"The {kind} objects.", required=True),
+        f("items", f"[]{prefix}{kind}", f"The {kind} objects.", required=True),
         gvk=(group, version, f"{kind}List"),
     )
 
