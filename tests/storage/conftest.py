@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from kcore.storage.etcd import EtcdStore
 from kcore.storage.memory import MemoryStore
 from kcore.storage.sqlite import SqliteStore
+from kcore.testing.etcd import EtcdServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterator
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
 
     from kcore.storage.interface import Store, Watcher, WatchEvent
 
-BACKENDS = ["memory", "sqlite"]
-SHARED_BACKENDS = ["sqlite"]
+BACKENDS = ["memory", "sqlite", "etcd"]
+SHARED_BACKENDS = ["sqlite", "etcd"]
 
 _prefix_counter = itertools.count()
 
@@ -47,7 +49,14 @@ class Backend:
             s.close()
 
 
-def _make_backend(name: str, tmp_path: Path) -> Backend:
+@pytest.fixture(scope="session")
+def etcd_server() -> Iterator[EtcdServer]:
+    """One etcd for the session (fails, never skips, without the etcd-server package)."""
+    with EtcdServer() as server:
+        yield server
+
+
+def _make_backend(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     if name == "memory":
         return Backend(name, MemoryStore, shared=False)
     if name == "sqlite":
@@ -55,12 +64,20 @@ def _make_backend(name: str, tmp_path: Path) -> Backend:
         return Backend(
             name, lambda **o: SqliteStore(path, **{"poll_interval": 0.01, **o}), shared=True
         )
+    if name == "etcd":
+        server: EtcdServer = request.getfixturevalue("etcd_server")
+        prefix = f"/kcore-test-{next(_prefix_counter)}"
+
+        def opener(**o: Any) -> Store:
+            return EtcdStore([server.endpoint], prefix=prefix, **{"compaction_interval": 0, **o})
+
+        return Backend(name, opener, shared=True)
     raise AssertionError(name)  # pragma: no cover
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    b = _make_backend(request.param, tmp_path)
+    b = _make_backend(request.param, tmp_path, request)
     try:
         yield b
     finally:
@@ -70,7 +87,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture(params=SHARED_BACKENDS)
 def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """The backends whose instances share data (two processes or stores on one database)."""
-    b = _make_backend(request.param, tmp_path)
+    b = _make_backend(request.param, tmp_path, request)
     try:
         yield b
     finally:

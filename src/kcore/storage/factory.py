@@ -175,5 +175,7 @@ def open_store(spec: str, *, clock: Clock | None = None) -> Store:
 
         assert isinstance(target, str)
         return SqliteStore(Path(target), clock=clock, **options)
-    msg = f"the etcd backend is not available in this build: {spec!r}"
-    raise ValueError(msg)
+    from kcore.storage.etcd import EtcdStore
+
+    assert isinstance(target, list)
+    return EtcdStore(target, clock=clock, **options)
