@@ -76,6 +76,9 @@ class FakeNode:
 
 class FakeScheduler:
     instances: list[FakeScheduler] = []
+    # When set, each scheduled pod advances this (virtual) clock by `cost_s` seconds.
+    clock: Any = None
+    cost_s: float = 0.0
 
     def __init__(self, profile=None, seed: int = 0) -> None:
         self.profile = profile
@@ -169,10 +172,19 @@ class FakeScheduler:
 
     def schedule_batch(self, pods) -> FakeBatch:
         self.calls += 1
-        return FakeBatch([self._one(p) for p in pods], self.node_names())
+        results = [self._one(p) for p in pods]
+        if self.clock is not None and self.cost_s:
+            self.clock.step(self.cost_s * len(pods))
+            for r in results:
+                r.latency_ns = int(self.cost_s * 1e9)
+        return FakeBatch(results, self.node_names())
 
 
 @pytest.fixture
 def fake_scheduler():
     FakeScheduler.instances.clear()
-    return FakeScheduler
+    FakeScheduler.clock = None
+    FakeScheduler.cost_s = 0.0
+    yield FakeScheduler
+    FakeScheduler.clock = None
+    FakeScheduler.cost_s = 0.0
