@@ -34,6 +34,10 @@ NAMESPACE_INDEX = "namespace"
 
 def meta_namespace_index_func(obj: Any) -> list[str]:
     """Index an object by its namespace (``[""]`` for cluster-scoped objects)."""
+    if type(obj) is dict:  # fast path: plain JSON objects (no ABC isinstance checks)
+        md = obj.get("metadata")
+        if type(md) is dict:
+            return [md.get("namespace") or ""]
     md = obj.get("metadata") if isinstance(obj, Mapping) else None
     if not isinstance(md, Mapping):
         msg = f"object has no meta: cannot index {type(obj).__name__} by namespace"
@@ -43,7 +47,13 @@ def meta_namespace_index_func(obj: Any) -> list[str]:
 
 def deletion_handling_meta_namespace_key(obj: Any) -> str:
     """The key of an object or of a ``DeletedFinalStateUnknown`` tombstone (its ``key``)."""
-    if not isinstance(obj, Mapping):
+    if type(obj) is dict:  # fast path: plain JSON objects
+        md = obj.get("metadata")
+        if type(md) is dict:
+            name = md.get("name") or ""
+            ns = md.get("namespace")
+            return f"{ns}/{name}" if ns else name
+    elif not isinstance(obj, Mapping):
         key = getattr(obj, "key", None)  # DeletedFinalStateUnknown (duck-typed: no cycle)
         if isinstance(key, str):
             return key
