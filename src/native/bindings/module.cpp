@@ -5,7 +5,13 @@
 
 namespace py = pybind11;
 
+namespace kcore::bindings {
+void register_scheduler(py::module_& m);
+}  // namespace kcore::bindings
+
 PYBIND11_MODULE(_native, m) {
   m.doc() = "kcore native scheduling core";
   m.def("version", &kcore::version, "Version string of the native core.");
+  kcore::bindings::register_scheduler(m);
+  // The scheduling queue registers here: register_queue(m);
 }

@@ -1,0 +1,1707 @@
+// One scheduling cycle of the default-profile plugins (kube-scheduler v1.35 semantics), evaluated
+// over all candidate rows per plugin. See docs/scheduler-core.md for the data flow.
+#include "kcore/framework.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace kcore {
+
+namespace {
+
+constexpr const char* kNames[kNumNativePlugins] = {
+    "NodeUnschedulable", "NodeName",          "TaintToleration",  "NodeAffinity",
+    "NodePorts",         "NodeResourcesFit",  "VolumeRestrictions", "NodeVolumeLimits",
+    "VolumeBinding",     "VolumeZone",        "PodTopologySpread", "InterPodAffinity",
+    "DynamicResources",  "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultPreemption"};
+
+constexpr std::uint8_t kOk = static_cast<std::uint8_t>(Code::kSuccess);
+constexpr std::uint8_t kUnsched = static_cast<std::uint8_t>(Code::kUnschedulable);
+constexpr std::uint8_t kUnresolvable = static_cast<std::uint8_t>(Code::kUnschedulableAndUnresolvable);
+constexpr std::uint8_t kErr = static_cast<std::uint8_t>(Code::kError);
+constexpr std::int64_t kMaxNodeScore = 100;
+constexpr std::int64_t kMiB = 1024 * 1024;
+
+const char* const kReasonUnschedulable = "node(s) were unschedulable";
+const char* const kReasonNodeName = "node(s) didn't match the requested node name";
+const char* const kReasonTaint = "node(s) had untolerated taint(s)";
+const char* const kReasonAffinity = "node(s) didn't match Pod's node affinity/selector";
+const char* const kReasonEnforced = "node(s) didn't match scheduler-enforced node affinity";
+const char* const kReasonConflict = "pod affinity terms conflict";
+const char* const kReasonPorts = "node(s) didn't have free ports for the requested pod ports";
+const char* const kReasonSpread = "node(s) didn't match pod topology spread constraints";
+const char* const kReasonSpreadLabel =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+const char* const kReasonPodAffinity = "node(s) didn't match pod affinity rules";
+const char* const kReasonPodAnti = "node(s) didn't match pod anti-affinity rules";
+const char* const kReasonExistingAnti = "node(s) didn't satisfy existing pods anti-affinity rules";
+const char* const kReasonNoVictims = "No preemption victims found for incoming pod";
+const char* const kReasonNotHelpful = "Preemption is not helpful for scheduling";
+
+std::string code_name(std::uint8_t c) {
+  switch (c) {
+    case 0: return "Success";
+    case 1: return "Error";
+    case 2: return "Unschedulable";
+    case 3: return "UnschedulableAndUnresolvable";
+    default: return "Unknown";
+  }
+}
+
+bool req_matches(const CompiledRequirement& r, std::int32_t v, const SchedulerCache& c) {
+  switch (r.op) {
+    case SelOp::kIn: return v >= 0 && std::binary_search(r.values.begin(), r.values.end(), v);
+    case SelOp::kNotIn: return v < 0 || !std::binary_search(r.values.begin(), r.values.end(), v);
+    case SelOp::kExists: return v >= 0;
+    case SelOp::kDoesNotExist: return v < 0;
+    case SelOp::kGt:
+    case SelOp::kLt: {
+      if (v < 0 || !r.number_ok) return false;
+      auto n = c.numeric(v);
+      if (!n) return false;
+      return r.op == SelOp::kGt ? *n > r.number : *n < r.number;
+    }
+  }
+  return false;
+}
+
+// Per-(topology key, domain) counts (kube-scheduler's topologyPair maps).
+struct TopoCounts {
+  std::vector<std::pair<std::int32_t, std::vector<std::int64_t>>> keys;
+  bool any = false;
+  std::vector<std::int64_t>& at(std::int32_t key, const LabelColumn& col) {
+    for (auto& [k, v] : keys) {
+      if (k == key) {
+        if (v.size() < col.domain_value.size()) v.resize(col.domain_value.size(), 0);
+        return v;
+      }
+    }
+    keys.emplace_back(key, std::vector<std::int64_t>(col.domain_value.size(), 0));
+    return keys.back().second;
+  }
+  const std::vector<std::int64_t>* find(std::int32_t key) const {
+    for (const auto& [k, v] : keys) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+  bool has_positive_entries() const {
+    for (const auto& [k, v] : keys) {
+      for (auto x : v) {
+        if (x != 0) return true;
+      }
+    }
+    return false;
+  }
+  std::int64_t get(std::int32_t key, std::int32_t dom) const {
+    const auto* v = find(key);
+    if (!v || dom < 0 || static_cast<std::size_t>(dom) >= v->size()) return 0;
+    return (*v)[static_cast<std::size_t>(dom)];
+  }
+};
+
+struct PtsConstraint {
+  SpreadConstraint c;
+  const LabelColumn* col = nullptr;
+  bool hostname = false;
+  const Matcher* m = nullptr;
+  std::vector<std::int64_t> dom_count;
+  std::vector<std::uint8_t> dom_present;
+  std::int64_t num_domains = 0;
+  std::int64_t min_match = std::numeric_limits<std::int32_t>::max();
+  bool self_match = false;
+};
+
+}  // namespace
+
+std::string_view native_plugin_name(int id) noexcept {
+  if (id < 0 || id >= kNumNativePlugins) return {};
+  return kNames[id];
+}
+
+int native_plugin_id(std::string_view name) noexcept {
+  for (int i = 0; i < kNumNativePlugins; ++i) {
+    if (name == kNames[i]) return i;
+  }
+  return -1;
+}
+
+struct Framework::Impl {
+  Framework& fw;
+  SchedulerCache& c;
+  // Per-row scratch (sized to table capacity).
+  std::vector<std::uint8_t> code;
+  std::vector<std::int16_t> plug;
+  std::vector<std::int32_t> reason;
+  std::vector<std::int8_t> na_match;  // -1 unknown
+  std::vector<std::int64_t> scratch;
+  // Reason sets (stable ids).
+  std::vector<std::vector<std::string>> reason_sets;
+  std::unordered_map<std::string, std::int32_t> reason_ids;
+  // Added affinity (NodeAffinityArgs).
+  PodInfoPtr added;
+  // Per-cycle state.
+  const PodInfo* pod = nullptr;
+  std::vector<std::uint64_t> bad_taints, pref_taints;
+  bool na_skip = true;
+  bool ports_skip = true;
+  bool pts_skip = true;
+  std::vector<PtsConstraint> pts;
+  bool ipa_skip = true;
+  TopoCounts existing_anti, aff_counts, anti_counts;
+  bool self_match_all = false;
+  std::vector<std::string> ext_reason;  // per external plugin: reason of the last filter
+
+  Impl(Framework& f, SchedulerCache& cache) : fw(f), c(cache) {
+    if (f.cfg_.has_added_affinity) {
+      PodSpecIn spec;
+      spec.name = "added-affinity";
+      spec.node_affinity = f.cfg_.added_affinity;
+      added = c.compile_pod(spec);
+    }
+  }
+
+  std::int32_t intern_reasons(const std::vector<std::string>& rs) {
+    std::string key;
+    for (const auto& r : rs) {
+      key += r;
+      key += '\x1f';
+    }
+    auto it = reason_ids.find(key);
+    if (it != reason_ids.end()) return it->second;
+    auto id = static_cast<std::int32_t>(reason_sets.size());
+    reason_sets.push_back(rs);
+    reason_ids.emplace(std::move(key), id);
+    return id;
+  }
+  std::int32_t intern_reason(const char* r) { return intern_reasons({std::string(r)}); }
+
+  void ensure_scratch() {
+    std::size_t cap = c.table().capacity;
+    if (code.size() < cap) {
+      code.resize(cap);
+      plug.resize(cap);
+      reason.resize(cap);
+      na_match.resize(cap);
+      scratch.resize(cap);
+    }
+  }
+
+  // --- node affinity helpers -----------------------------------------------------------------
+  bool term_matches(const NodeTerm& t, std::int32_t row) const {
+    if (t.error) return false;
+    const NodeTable& tb = c.table();
+    for (const auto& r : t.exprs) {
+      if (!req_matches(r, tb.label(row, r.key), c)) return false;
+    }
+    for (const auto& f : t.fields) {
+      bool eq = tb.rows[static_cast<std::size_t>(row)].name == f.name;
+      if (eq != f.in) return false;
+    }
+    return true;
+  }
+  bool selector_matches(const NodeSelectorCompiled& s, std::int32_t row) const {
+    for (const auto& t : s.terms) {
+      if (term_matches(t, row)) return true;
+    }
+    return false;
+  }
+  // The pod's nodeSelector + required node affinity (nodeaffinity.GetRequiredNodeAffinity).
+  bool required_matches(std::int32_t row) {
+    auto r = static_cast<std::size_t>(row);
+    if (na_match[r] >= 0) return na_match[r] != 0;
+    const NodeTable& tb = c.table();
+    bool ok = true;
+    for (const auto& [k, v] : pod->node_selector) {
+      if (tb.label(row, k) != v) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && pod->has_required_affinity) ok = selector_matches(pod->required, row);
+    na_match[r] = ok ? 1 : 0;
+    return ok;
+  }
+  bool taints_ok(std::int32_t row) const {
+    const NodeTable& tb = c.table();
+    const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(row) * tb.taint_words];
+    std::uint64_t any = 0;
+    for (std::size_t w = 0; w < tb.taint_words; ++w) any |= b[w] & bad_taints[w];
+    return any == 0;
+  }
+
+  // --- prefilter -----------------------------------------------------------------------------
+  MatchClause incoming_clause(const AffinityTerm& t) const {
+    MatchClause cl;
+    cl.selector = t.selector;
+    if (t.ns_selector.everything()) {
+      cl.all_namespaces = true;
+    } else {
+      cl.namespaces = t.namespaces;
+      if (!t.ns_selector.nothing) {
+        auto extra = c.namespaces_matching(t.ns_selector);
+        cl.namespaces.insert(cl.namespaces.end(), extra.begin(), extra.end());
+        std::sort(cl.namespaces.begin(), cl.namespaces.end());
+        cl.namespaces.erase(std::unique(cl.namespaces.begin(), cl.namespaces.end()),
+                            cl.namespaces.end());
+      }
+    }
+    return cl;
+  }
+  // Existing pod's term vs the incoming pod (AffinityTerm.Matches with the incoming ns labels).
+  bool existing_term_matches_incoming(const AffinityTerm& t) const {
+    bool ns_ok = std::binary_search(t.namespaces.begin(), t.namespaces.end(), pod->ns);
+    if (!ns_ok) {
+      static const LabelSet kEmpty;
+      const LabelSet* nsl = c.namespace_labels(pod->ns);
+      ns_ok = t.ns_selector.matches(nsl ? *nsl : kEmpty, [this](std::int32_t v) { return c.numeric(v); });
+    }
+    return ns_ok && t.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
+  }
+
+  // Default spreading selector (helper.DefaultSelector); nothing => no default constraints.
+  CompiledSelector default_selector() const {
+    CompiledSelector sel;
+    std::map<std::int32_t, std::int32_t> merged;
+    auto numeric = [this](std::int32_t v) { return c.numeric(v); };
+    (void)numeric;
+    for (const auto& s : c.services()) {
+      if (s.ns != pod->ns || !s.has_selector) continue;
+      bool match = true;
+      for (const auto& [k, v] : s.selector) {
+        if (label_value(pod->labels, k) != v) {
+          match = false;
+          break;
+        }
+      }
+      if (match) {
+        for (const auto& [k, v] : s.selector) merged[k] = v;
+      }
+    }
+    std::vector<CompiledRequirement> extra;
+    if (!pod->controller_kind.empty()) {
+      const std::string& av = pod->controller_api_version;
+      const std::string& kind = pod->controller_kind;
+      if (av == "v1" && kind == "ReplicationController") {
+        if (const auto* o = c.find_object(ObjectKind::kReplicationController, pod->ns, pod->controller_name)) {
+          for (const auto& [k, v] : o->map_selector) merged[k] = v;
+        }
+      } else if (av == "apps/v1" && (kind == "ReplicaSet" || kind == "StatefulSet")) {
+        ObjectKind ok = kind == "ReplicaSet" ? ObjectKind::kReplicaSet : ObjectKind::kStatefulSet;
+        if (const auto* o = c.find_object(ok, pod->ns, pod->controller_name)) {
+          if (!o->selector.nothing) extra = o->selector.reqs;
+        }
+      }
+    }
+    for (const auto& [k, v] : merged) {
+      CompiledRequirement r;
+      r.key = k;
+      r.op = SelOp::kIn;
+      r.values.push_back(v);
+      sel.reqs.push_back(std::move(r));
+    }
+    sel.reqs.insert(sel.reqs.end(), extra.begin(), extra.end());
+    return sel;
+  }
+
+  std::vector<SpreadConstraint> spread_constraints(bool hard) const {
+    if (pod->has_spread_constraints) return hard ? pod->spread_hard : pod->spread_soft;
+    std::vector<SpreadConstraint> out;
+    bool any = false;
+    for (const auto& d : fw.cfg_.default_constraints) any |= d.do_not_schedule == hard;
+    if (!any) return out;
+    CompiledSelector sel = default_selector();
+    if (sel.reqs.empty()) return out;
+    for (const auto& d : fw.cfg_.default_constraints) {
+      if (d.do_not_schedule != hard) continue;
+      SpreadConstraint sc;
+      sc.max_skew = d.max_skew;
+      sc.key = c.strings().find(d.topology_key);
+      sc.selector = sel;
+      out.push_back(std::move(sc));
+    }
+    return out;
+  }
+
+  const Matcher& spread_matcher(const SpreadConstraint& sc) {
+    MatchClause cl;
+    cl.namespaces.push_back(pod->ns);
+    cl.selector = sc.selector;
+    return c.matcher({std::move(cl)}, true);
+  }
+
+  void prefilter_pts_counts() {
+    const auto& rows = c.live_rows();
+    for (auto& p : pts) {
+      std::size_t nd = p.col ? p.col->domain_value.size() : 0;
+      p.dom_count.assign(nd, 0);
+      p.dom_present.assign(nd, 0);
+      p.m = &spread_matcher(p.c);
+    }
+    for (auto row : rows) {
+      bool all = true;
+      for (const auto& p : pts) {
+        if (!p.col || p.col->value[static_cast<std::size_t>(row)] < 0) {
+          all = false;
+          break;
+        }
+      }
+      if (!all) continue;
+      for (auto& p : pts) {
+        if (p.c.honor_node_affinity && !required_matches(row)) continue;
+        if (p.c.honor_node_taints && !taints_ok(row)) continue;
+        auto dom = static_cast<std::size_t>(p.col->domain[static_cast<std::size_t>(row)]);
+        p.dom_present[dom] = 1;
+        p.dom_count[dom] += p.m->per_row[static_cast<std::size_t>(row)];
+      }
+    }
+    for (auto& p : pts) {
+      p.num_domains = 0;
+      p.min_match = std::numeric_limits<std::int32_t>::max();
+      for (std::size_t d = 0; d < p.dom_present.size(); ++d) {
+        if (!p.dom_present[d]) continue;
+        ++p.num_domains;
+        p.min_match = std::min(p.min_match, p.dom_count[d]);
+      }
+    }
+  }
+
+  void prefilter_ipa_counts() {
+    existing_anti = TopoCounts{};
+    aff_counts = TopoCounts{};
+    anti_counts = TopoCounts{};
+    const NodeTable& tb = c.table();
+    const auto& rows = c.live_rows();
+    for (const auto& e : c.existing_terms()) {
+      if (e.total <= 0 || e.kind != kReqAnti) continue;
+      if (!existing_term_matches_incoming(e.term)) continue;
+      const LabelColumn* col = tb.column(e.term.topology_key);
+      if (!col) continue;
+      std::vector<std::int64_t>* v = nullptr;
+      for (auto row : rows) {
+        auto r = static_cast<std::size_t>(row);
+        std::int32_t cnt = e.per_row[r];
+        if (cnt == 0 || col->domain[r] < 0) continue;
+        if (!v) v = &existing_anti.at(e.term.topology_key, *col);
+        (*v)[static_cast<std::size_t>(col->domain[r])] += cnt;
+      }
+    }
+    if (!pod->aff_required.empty()) {
+      std::vector<MatchClause> cls;
+      for (const auto& t : pod->aff_required) cls.push_back(incoming_clause(t));
+      const Matcher& m = c.matcher(cls, false);
+      for (const auto& t : pod->aff_required) {
+        const LabelColumn* col = tb.column(t.topology_key);
+        if (!col || m.total == 0) continue;
+        for (auto row : rows) {
+          auto r = static_cast<std::size_t>(row);
+          if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
+          aff_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+        }
+      }
+      self_match_all = true;
+      for (const auto& cl : cls) self_match_all &= c.pod_matches_clause(*pod, cl);
+    }
+    for (const auto& t : pod->anti_required) {
+      const Matcher& m = c.matcher({incoming_clause(t)}, false);
+      const LabelColumn* col = tb.column(t.topology_key);
+      if (!col || m.total == 0) continue;
+      for (auto row : rows) {
+        auto r = static_cast<std::size_t>(row);
+        if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
+        anti_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+      }
+    }
+  }
+
+  // Runs PreFilter of every filter plugin. Returns false on a rejection (detail filled).
+  bool prefilter(std::uint8_t& rej_code, std::string& rej_plugin, std::vector<std::string>& rej_reasons,
+                 bool& has_result, std::vector<std::string>& result_names) {
+    const NodeTable& tb = c.table();
+    // Taint bitsets over the universe.
+    const auto& uni = c.taint_universe();
+    bad_taints.assign(tb.taint_words, 0);
+    pref_taints.assign(tb.taint_words, 0);
+    for (std::size_t i = 0; i < uni.size(); ++i) {
+      const Taint& t = uni[i];
+      if (t.effect == kNoSchedule || t.effect == kNoExecute) {
+        bool tol = false;
+        for (const auto& tl : pod->tolerations) tol |= tl.tolerates(t);
+        if (!tol) bad_taints[i / 64] |= std::uint64_t{1} << (i % 64);
+      } else if (t.effect == kPreferNoSchedule) {
+        bool tol = false;
+        for (const auto& tl : pod->tolerations) {
+          if (tl.effect == kEffectAll || tl.effect == kPreferNoSchedule) tol |= tl.tolerates(t);
+        }
+        if (!tol) pref_taints[i / 64] |= std::uint64_t{1} << (i % 64);
+      }
+    }
+    std::fill(na_match.begin(), na_match.end(), -1);
+    na_skip = true;
+    ports_skip = true;
+    pts_skip = true;
+    ipa_skip = true;
+    has_result = false;
+    for (int id : fw.cfg_.filters) {
+      switch (id) {
+        case kNodeAffinity:
+          na_skip = !(pod->node_affinity_prefilter || added);
+          if (pod->has_name_result) {
+            if (pod->name_result.empty()) {
+              rej_code = kUnresolvable;
+              rej_plugin = "NodeAffinity";
+              rej_reasons = {kReasonConflict};
+              return false;
+            }
+            has_result = true;
+            result_names = pod->name_result;
+          }
+          break;
+        case kNodePorts:
+          ports_skip = pod->ports.empty();
+          break;
+        case kPodTopologySpread: {
+          pts.clear();
+          for (auto& sc : spread_constraints(true)) {
+            PtsConstraint p;
+            p.c = std::move(sc);
+            p.col = tb.column(p.c.key);
+            p.self_match = p.c.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
+            pts.push_back(std::move(p));
+          }
+          pts_skip = pts.empty();
+          if (!pts_skip) prefilter_pts_counts();
+          break;
+        }
+        case kInterPodAffinity:
+          prefilter_ipa_counts();
+          ipa_skip = !existing_anti.has_positive_entries() && pod->aff_required.empty() &&
+                     pod->anti_required.empty();
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
+  }
+
+  // --- filters ---------------------------------------------------------------------------------
+  void reject(std::int32_t row, int plugin, std::uint8_t cd, std::int32_t rs) {
+    auto r = static_cast<std::size_t>(row);
+    code[r] = cd;
+    plug[r] = static_cast<std::int16_t>(plugin);
+    reason[r] = rs;
+  }
+
+  void run_filters(const std::vector<std::int32_t>& rows) {
+    const NodeTable& tb = c.table();
+    for (auto row : rows) code[static_cast<std::size_t>(row)] = kOk;
+    for (int id : fw.cfg_.filters) {
+      switch (id) {
+        case kNodeUnschedulable: {
+          Taint t{c.strings().find("node.kubernetes.io/unschedulable"), c.strings().find(""), kNoSchedule};
+          bool tol = false;
+          for (const auto& tl : pod->tolerations) tol |= t.key >= 0 && tl.tolerates(t);
+          if (tol) break;
+          std::int32_t rs = intern_reason(kReasonUnschedulable);
+          for (auto row : rows) {
+            auto r = static_cast<std::size_t>(row);
+            if (code[r] == kOk && tb.unschedulable[r]) reject(row, id, kUnresolvable, rs);
+          }
+          break;
+        }
+        case kNodeName: {
+          if (pod->node_name.empty()) break;
+          std::int32_t rs = intern_reason(kReasonNodeName);
+          for (auto row : rows) {
+            auto r = static_cast<std::size_t>(row);
+            if (code[r] == kOk && tb.rows[r].name != pod->node_name) reject(row, id, kUnresolvable, rs);
+          }
+          break;
+        }
+        case kTaintToleration: {
+          std::int32_t rs = intern_reason(kReasonTaint);
+          for (auto row : rows) {
+            if (code[static_cast<std::size_t>(row)] == kOk && !taints_ok(row)) reject(row, id, kUnresolvable, rs);
+          }
+          break;
+        }
+        case kNodeAffinity: {
+          if (na_skip) break;
+          std::int32_t rs = intern_reason(kReasonAffinity);
+          std::int32_t rs_enf = intern_reason(kReasonEnforced);
+          for (auto row : rows) {
+            if (code[static_cast<std::size_t>(row)] != kOk) continue;
+            if (added && added->has_required_affinity && !selector_matches(added->required, row)) {
+              reject(row, id, kUnresolvable, rs_enf);
+            } else if (!required_matches(row)) {
+              reject(row, id, kUnresolvable, rs);
+            }
+          }
+          break;
+        }
+        case kNodePorts: {
+          if (ports_skip) break;
+          std::int32_t rs = intern_reason(kReasonPorts);
+          std::int32_t any_ip = c.strings().find("0.0.0.0");
+          for (auto row : rows) {
+            auto r = static_cast<std::size_t>(row);
+            if (code[r] != kOk) continue;
+            const auto& used = tb.rows[r].ports;
+            if (used.empty()) continue;
+            bool conflict = false;
+            for (const auto& w : pod->ports) {
+              for (const auto& u : used) {
+                if (u.port != w.port || u.proto != w.proto) continue;
+                if (w.ip == any_ip || u.ip == any_ip || u.ip == w.ip) {
+                  conflict = true;
+                  break;
+                }
+              }
+              if (conflict) break;
+            }
+            if (conflict) reject(row, id, kUnsched, rs);
+          }
+          break;
+        }
+        case kNodeResourcesFit:
+          filter_fit(rows);
+          break;
+        case kPodTopologySpread:
+          if (!pts_skip) filter_pts(rows);
+          break;
+        case kInterPodAffinity:
+          if (!ipa_skip) filter_ipa(rows);
+          break;
+        default:
+          if (id >= kExternalBase) filter_external(rows, id);
+          break;
+      }
+    }
+  }
+
+  bool ignored_resource(std::int32_t r) const {
+    const std::string& name = c.resources().name(r);
+    if (name.find('/') == std::string::npos || name.find("kubernetes.io/") != std::string::npos) {
+      return false;  // only extended resources can be ignored
+    }
+    for (const auto& i : fw.cfg_.ignored_resources) {
+      if (i == name) return true;
+    }
+    std::string prefix = name.substr(0, name.find('/'));
+    for (const auto& g : fw.cfg_.ignored_resource_groups) {
+      if (g == prefix) return true;
+    }
+    return false;
+  }
+
+  void filter_fit(const std::vector<std::int32_t>& rows) {
+    const NodeTable& tb = c.table();
+    // Checked resources in kube-scheduler's order: cpu, memory, ephemeral-storage, scalars.
+    struct Check {
+      std::int32_t r;
+      std::int64_t v;
+    };
+    std::vector<Check> checks;
+    for (std::int32_t base : {kResCpu, kResMemory, kResEphemeral}) {
+      for (const auto& [r, v] : pod->requests) {
+        if (r == base && v > 0) checks.push_back({r, v});
+      }
+    }
+    std::vector<Check> scalars;
+    for (const auto& [r, v] : pod->requests) {
+      if (r > kResPods && v > 0 && !ignored_resource(r)) scalars.push_back({r, v});
+    }
+    std::sort(scalars.begin(), scalars.end(), [this](const Check& a, const Check& b) {
+      return c.resources().name(a.r) < c.resources().name(b.r);
+    });
+    checks.insert(checks.end(), scalars.begin(), scalars.end());
+    std::unordered_map<std::uint64_t, std::int32_t> mask_ids;
+    const auto& pods_alloc = tb.allocatable[kResPods];
+    for (auto row : rows) {
+      auto i = static_cast<std::size_t>(row);
+      if (code[i] != kOk) continue;
+      std::uint64_t mask = 0;
+      bool unresolvable = false;
+      if (tb.pod_count[i] + 1 > pods_alloc[i]) mask |= 1;
+      if (!pod->requests_nothing) {
+        for (std::size_t k = 0; k < checks.size() && k < 63; ++k) {
+          const auto& ch = checks[k];
+          std::int64_t alloc = tb.allocatable[static_cast<std::size_t>(ch.r)][i];
+          std::int64_t used = tb.requested[static_cast<std::size_t>(ch.r)][i];
+          if (ch.v > alloc - used) {
+            mask |= std::uint64_t{1} << (k + 1);
+            if (ch.v > alloc) unresolvable = true;
+          }
+        }
+      }
+      if (mask == 0) continue;
+      std::uint64_t key = mask | (unresolvable ? (std::uint64_t{1} << 63) : 0);
+      auto it = mask_ids.find(key);
+      std::int32_t rs;
+      if (it == mask_ids.end()) {
+        std::vector<std::string> rsn;
+        if (mask & 1) rsn.emplace_back("Too many pods");
+        for (std::size_t k = 0; k < checks.size() && k < 63; ++k) {
+          if (mask & (std::uint64_t{1} << (k + 1))) rsn.push_back("Insufficient " + c.resources().name(checks[k].r));
+        }
+        rs = intern_reasons(rsn);
+        mask_ids.emplace(key, rs);
+      } else {
+        rs = it->second;
+      }
+      reject(row, kNodeResourcesFit, unresolvable ? kUnresolvable : kUnsched, rs);
+    }
+  }
+
+  void filter_pts(const std::vector<std::int32_t>& rows) {
+    std::int32_t rs_label = intern_reason(kReasonSpreadLabel);
+    std::int32_t rs_skew = intern_reason(kReasonSpread);
+    for (auto row : rows) {
+      auto r = static_cast<std::size_t>(row);
+      if (code[r] != kOk) continue;
+      for (const auto& p : pts) {
+        if (!p.col || p.col->value[r] < 0) {
+          reject(row, kPodTopologySpread, kUnresolvable, rs_label);
+          break;
+        }
+        std::int64_t min_match = p.num_domains < p.c.min_domains ? 0 : p.min_match;
+        auto dom = static_cast<std::size_t>(p.col->domain[r]);
+        std::int64_t match = dom < p.dom_count.size() ? p.dom_count[dom] : 0;
+        std::int64_t skew = match + (p.self_match ? 1 : 0) - min_match;
+        if (skew > p.c.max_skew) {
+          reject(row, kPodTopologySpread, kUnsched, rs_skew);
+          break;
+        }
+      }
+    }
+  }
+
+  void filter_ipa(const std::vector<std::int32_t>& rows) {
+    const NodeTable& tb = c.table();
+    std::int32_t rs_aff = intern_reason(kReasonPodAffinity);
+    std::int32_t rs_anti = intern_reason(kReasonPodAnti);
+    std::int32_t rs_exist = intern_reason(kReasonExistingAnti);
+    bool aff_empty = !aff_counts.has_positive_entries();
+    bool anti_any = anti_counts.has_positive_entries();
+    bool exist_any = existing_anti.has_positive_entries();
+    for (auto row : rows) {
+      auto r = static_cast<std::size_t>(row);
+      if (code[r] != kOk) continue;
+      // Incoming pod's required affinity.
+      bool ok = true, pods_exist = true;
+      for (const auto& t : pod->aff_required) {
+        const LabelColumn* col = tb.column(t.topology_key);
+        if (!col || col->value[r] < 0) {
+          ok = false;
+          break;
+        }
+        if (aff_counts.get(t.topology_key, col->domain[r]) <= 0) pods_exist = false;
+      }
+      if (ok && !pods_exist) ok = aff_empty && self_match_all;
+      if (!ok) {
+        reject(row, kInterPodAffinity, kUnresolvable, rs_aff);
+        continue;
+      }
+      if (anti_any) {
+        bool bad = false;
+        for (const auto& t : pod->anti_required) {
+          const LabelColumn* col = tb.column(t.topology_key);
+          if (col && col->value[r] >= 0 && anti_counts.get(t.topology_key, col->domain[r]) > 0) {
+            bad = true;
+            break;
+          }
+        }
+        if (bad) {
+          reject(row, kInterPodAffinity, kUnsched, rs_anti);
+          continue;
+        }
+      }
+      if (exist_any) {
+        bool bad = false;
+        for (const auto& [key, counts] : existing_anti.keys) {
+          const LabelColumn* col = tb.column(key);
+          if (!col || col->domain[r] < 0) continue;
+          auto d = static_cast<std::size_t>(col->domain[r]);
+          if (d < counts.size() && counts[d] > 0) {
+            bad = true;
+            break;
+          }
+        }
+        if (bad) reject(row, kInterPodAffinity, kUnsched, rs_exist);
+      }
+    }
+  }
+
+  void filter_external(const std::vector<std::int32_t>& rows, int id) {
+    auto& plugin = fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)];
+    std::vector<std::int32_t> cand;
+    for (auto row : rows) {
+      if (code[static_cast<std::size_t>(row)] == kOk) cand.push_back(row);
+    }
+    if (cand.empty()) return;
+    std::vector<std::uint8_t> pass;
+    std::uint8_t cd = kUnsched;
+    std::string rsn, err;
+    if (!plugin->filter(*pod, cand, pass, cd, rsn, err)) {
+      std::int32_t rs = intern_reasons({err});
+      for (auto row : cand) reject(row, id, kErr, rs);
+      return;
+    }
+    std::int32_t rs = intern_reasons({rsn});
+    for (std::size_t k = 0; k < cand.size(); ++k) {
+      if (!pass[k]) reject(cand[k], id, cd, rs);
+    }
+  }
+
+  // --- scores ----------------------------------------------------------------------------------
+  std::int64_t pod_request(std::int32_t r, bool nonzero) const {
+    if (nonzero && r == kResCpu) return pod->nonzero_cpu;
+    if (nonzero && r == kResMemory) return pod->nonzero_mem;
+    for (const auto& [k, v] : pod->requests) {
+      if (k == r) return v;
+    }
+    return 0;
+  }
+
+  // resourceAllocationScorer inputs for one row; returns false when the resource is dropped.
+  bool alloc_req(std::int32_t r, std::int32_t row, std::int64_t pod_req, bool use_requested,
+                 std::int64_t& alloc, std::int64_t& req) const {
+    const NodeTable& tb = c.table();
+    auto i = static_cast<std::size_t>(row);
+    if (r < 0) return false;
+    if (pod_req == 0 && c.resource_is_scalar(r)) return false;
+    alloc = tb.allocatable[static_cast<std::size_t>(r)][i];
+    if (alloc == 0) return false;
+    std::int64_t node_req;
+    if (!use_requested && r == kResCpu) {
+      node_req = tb.nonzero_cpu[i];
+    } else if (!use_requested && r == kResMemory) {
+      node_req = tb.nonzero_mem[i];
+    } else if (r == kResPods) {
+      return false;
+    } else {
+      node_req = tb.requested[static_cast<std::size_t>(r)][i];
+    }
+    req = node_req + pod_req;
+    return true;
+  }
+
+  static std::int64_t broken_linear(const std::vector<std::pair<std::int64_t, std::int64_t>>& shape,
+                                    std::int64_t p) {
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (p <= shape[i].first) {
+        if (i == 0) return shape[0].second;
+        return shape[i - 1].second + (shape[i].second - shape[i - 1].second) * (p - shape[i - 1].first) /
+                                         (shape[i].first - shape[i - 1].first);
+      }
+    }
+    return shape.empty() ? 0 : shape.back().second;
+  }
+
+  void score_fit(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    const auto& res = fw.cfg_.fit_resources;
+    std::vector<std::int32_t> idx;
+    std::vector<std::int64_t> preq;
+    for (const auto& rw : res) {
+      std::int32_t r = c.resources().find(rw.name);
+      idx.push_back(r);
+      preq.push_back(r < 0 ? 0 : pod_request(r, true));
+    }
+    std::vector<std::pair<std::int64_t, std::int64_t>> shape;
+    for (const auto& [u, s] : fw.cfg_.shape) shape.emplace_back(u, s * (kMaxNodeScore / 10));
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      std::int64_t node_score = 0, weight_sum = 0;
+      for (std::size_t j = 0; j < res.size(); ++j) {
+        std::int64_t alloc = 0, req = 0;
+        if (!alloc_req(idx[j], F[k], preq[j], false, alloc, req)) continue;
+        std::int64_t w = res[j].weight;
+        std::int64_t s;
+        switch (fw.cfg_.scoring) {
+          case ScoringType::kLeastAllocated:
+            s = req > alloc ? 0 : (alloc - req) * kMaxNodeScore / alloc;
+            node_score += s * w;
+            weight_sum += w;
+            break;
+          case ScoringType::kMostAllocated:
+            s = std::min(req, alloc) * kMaxNodeScore / alloc;
+            node_score += s * w;
+            weight_sum += w;
+            break;
+          case ScoringType::kRequestedToCapacityRatio:
+            s = req > alloc ? broken_linear(shape, 100) : broken_linear(shape, req * 100 / alloc);
+            if (s > 0) {
+              node_score += s * w;
+              weight_sum += w;
+            }
+            break;
+        }
+      }
+      if (weight_sum == 0) {
+        out[k] = 0;
+      } else if (fw.cfg_.scoring == ScoringType::kRequestedToCapacityRatio) {
+        out[k] = static_cast<std::int64_t>(std::round(static_cast<double>(node_score) / static_cast<double>(weight_sum)));
+      } else {
+        out[k] = node_score / weight_sum;
+      }
+    }
+  }
+
+  bool score_balanced(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    const auto& res = fw.cfg_.balanced_resources;
+    std::vector<std::int32_t> idx;
+    std::vector<std::int64_t> preq;
+    bool best_effort = true;
+    for (const auto& rw : res) {
+      std::int32_t r = c.resources().find(rw.name);
+      idx.push_back(r);
+      std::int64_t v = r < 0 ? 0 : pod_request(r, false);
+      preq.push_back(v);
+      if (v != 0) best_effort = false;
+    }
+    if (best_effort) return false;
+    std::vector<double> fr;
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      fr.clear();
+      double total = 0;
+      for (std::size_t j = 0; j < res.size(); ++j) {
+        std::int64_t alloc = 0, req = 0;
+        if (!alloc_req(idx[j], F[k], preq[j], true, alloc, req)) continue;
+        double f = static_cast<double>(req) / static_cast<double>(alloc);
+        if (f > 1) f = 1;
+        total += f;
+        fr.push_back(f);
+      }
+      double sd = 0;
+      if (fr.size() == 2) {
+        sd = std::fabs((fr[0] - fr[1]) / 2);
+      } else if (fr.size() > 2) {
+        double mean = total / static_cast<double>(fr.size());
+        double sum = 0;
+        for (double f : fr) sum += (f - mean) * (f - mean);
+        sd = std::sqrt(sum / static_cast<double>(fr.size()));
+      }
+      out[k] = static_cast<std::int64_t>((1 - sd) * static_cast<double>(kMaxNodeScore));
+    }
+    return true;
+  }
+
+  void score_taint(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    const NodeTable& tb = c.table();
+    std::int64_t mx = 0;
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(F[k]) * tb.taint_words];
+      std::int64_t n = 0;
+      for (std::size_t w = 0; w < tb.taint_words; ++w) n += __builtin_popcountll(b[w] & pref_taints[w]);
+      out[k] = n;
+      mx = std::max(mx, n);
+    }
+    for (auto& s : out) s = mx == 0 ? kMaxNodeScore : kMaxNodeScore - kMaxNodeScore * s / mx;
+  }
+
+  bool score_node_affinity(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    bool added_pref = added && added->has_preferred;
+    if (!pod->has_preferred && !added_pref) return false;
+    std::int64_t mx = 0;
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      std::int64_t s = 0;
+      if (added_pref) {
+        for (const auto& t : added->preferred) {
+          if (term_matches(t.term, F[k])) s += t.weight;
+        }
+      }
+      for (const auto& t : pod->preferred) {
+        if (term_matches(t.term, F[k])) s += t.weight;
+      }
+      out[k] = s;
+      mx = std::max(mx, s);
+    }
+    for (auto& s : out) s = mx == 0 ? s : kMaxNodeScore * s / mx;
+    return true;
+  }
+
+  void score_image(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    const auto total = static_cast<double>(c.num_nodes());
+    std::vector<std::int32_t> touched;
+    for (auto img : pod->images) {
+      const ImageState* st = c.image(img);
+      if (!st) continue;
+      auto contrib = static_cast<std::int64_t>(static_cast<double>(st->size) *
+                                               (static_cast<double>(st->num_nodes) / total));
+      for (auto row : c.image_rows(img)) {
+        auto r = static_cast<std::size_t>(row);
+        if (scratch[r] == 0) touched.push_back(row);
+        scratch[r] += contrib == 0 ? 0 : contrib;
+      }
+    }
+    const std::int64_t min_t = 23 * kMiB;
+    const std::int64_t max_t = 1000 * kMiB * pod->num_containers;
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      std::int64_t sum = scratch[static_cast<std::size_t>(F[k])];
+      if (sum < min_t) {
+        sum = min_t;
+      } else if (sum > max_t) {
+        sum = max_t;
+      }
+      out[k] = max_t == min_t ? 0 : kMaxNodeScore * (sum - min_t) / (max_t - min_t);
+    }
+    for (auto row : touched) scratch[static_cast<std::size_t>(row)] = 0;
+  }
+
+  bool score_pts(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    std::vector<SpreadConstraint> cons = spread_constraints(false);
+    if (cons.empty() || c.num_nodes() == 0) return false;
+    const NodeTable& tb = c.table();
+    bool require_all = pod->has_spread_constraints || !fw.cfg_.system_defaulted;
+    std::int32_t hostname_key = c.strings().find("kubernetes.io/hostname");
+    struct Soft {
+      SpreadConstraint c;
+      const LabelColumn* col;
+      bool hostname;
+      const Matcher* m;
+      std::vector<std::int64_t> cnt;     // per domain (+1 slot for the "" domain)
+      std::vector<std::uint8_t> present;
+      double weight;
+    };
+    std::vector<Soft> soft;
+    for (auto& sc : cons) {
+      Soft s{sc, tb.column(sc.key), sc.key >= 0 && sc.key == hostname_key, nullptr, {}, {}, 0};
+      std::size_t nd = s.col ? s.col->domain_value.size() : 0;
+      s.cnt.assign(nd + 1, 0);
+      s.present.assign(nd + 1, 0);
+      soft.push_back(std::move(s));
+    }
+    for (auto& s : soft) s.m = &spread_matcher(s.c);
+    auto has_all = [&](std::size_t r) {
+      for (const auto& s : soft) {
+        if (!s.col || s.col->value[r] < 0) return false;
+      }
+      return true;
+    };
+    auto dom_of = [](const Soft& s, std::size_t r) -> std::size_t {
+      if (!s.col || s.col->value[r] < 0) return s.cnt.size() - 1;  // the "" value
+      return static_cast<std::size_t>(s.col->domain[r]);
+    };
+    std::vector<std::uint8_t> ignored(F.size(), 0);
+    std::int64_t n_ignored = 0;
+    std::vector<std::int64_t> topo_size(soft.size(), 0);
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      auto r = static_cast<std::size_t>(F[k]);
+      if (require_all && !has_all(r)) {
+        ignored[k] = 1;
+        ++n_ignored;
+        continue;
+      }
+      for (std::size_t i = 0; i < soft.size(); ++i) {
+        if (soft[i].hostname) continue;
+        std::size_t d = dom_of(soft[i], r);
+        if (!soft[i].present[d]) {
+          soft[i].present[d] = 1;
+          ++topo_size[i];
+        }
+      }
+    }
+    for (std::size_t i = 0; i < soft.size(); ++i) {
+      std::int64_t sz = soft[i].hostname ? static_cast<std::int64_t>(F.size()) - n_ignored : topo_size[i];
+      soft[i].weight = std::log(static_cast<double>(sz + 2));
+    }
+    for (auto row : c.live_rows()) {
+      auto r = static_cast<std::size_t>(row);
+      if (require_all && !has_all(r)) continue;
+      for (auto& s : soft) {
+        if (s.c.honor_node_affinity && !required_matches(row)) continue;
+        if (s.c.honor_node_taints && !taints_ok(row)) continue;
+        if (s.hostname) continue;
+        std::size_t d = dom_of(s, r);
+        if (!s.present[d]) continue;
+        s.cnt[d] += s.m->per_row[r];
+      }
+    }
+    std::int64_t mn = std::numeric_limits<std::int64_t>::max(), mx = 0;
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      if (ignored[k]) continue;
+      auto r = static_cast<std::size_t>(F[k]);
+      double score = 0;
+      for (const auto& s : soft) {
+        if (!s.col || s.col->value[r] < 0) continue;
+        std::int64_t cnt = s.hostname ? s.m->per_row[r] : s.cnt[dom_of(s, r)];
+        score += static_cast<double>(cnt) * s.weight + static_cast<double>(s.c.max_skew - 1);
+      }
+      out[k] = static_cast<std::int64_t>(std::round(score));
+      mn = std::min(mn, out[k]);
+      mx = std::max(mx, out[k]);
+    }
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      if (ignored[k]) {
+        out[k] = 0;
+      } else if (mx == 0) {
+        out[k] = kMaxNodeScore;
+      } else {
+        out[k] = kMaxNodeScore * (mx + mn - out[k]) / mx;
+      }
+    }
+    return true;
+  }
+
+  bool score_ipa(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
+    bool has_constraints = !pod->aff_preferred.empty() || !pod->anti_preferred.empty();
+    if (fw.cfg_.ignore_preferred_terms_of_existing_pods && !has_constraints) return false;
+    const NodeTable& tb = c.table();
+    TopoCounts topo;
+    auto add_rows = [&](const std::vector<std::int32_t>& per_row, std::int32_t key, std::int64_t w) {
+      const LabelColumn* col = tb.column(key);
+      if (!col) return;
+      for (auto row : c.live_rows()) {
+        auto r = static_cast<std::size_t>(row);
+        std::int32_t cnt = per_row[r];
+        if (cnt == 0 || col->domain[r] < 0 || tb.rows[r].labels.empty()) continue;
+        topo.at(key, *col)[static_cast<std::size_t>(col->domain[r])] += w * cnt;
+        topo.any = true;
+      }
+    };
+    for (const auto& t : pod->aff_preferred) {
+      const Matcher& m = c.matcher({incoming_clause(t)}, false);
+      if (m.total > 0) add_rows(m.per_row, t.topology_key, t.weight);
+    }
+    for (const auto& t : pod->anti_preferred) {
+      const Matcher& m = c.matcher({incoming_clause(t)}, false);
+      if (m.total > 0) add_rows(m.per_row, t.topology_key, -static_cast<std::int64_t>(t.weight));
+    }
+    for (const auto& e : c.existing_terms()) {
+      if (e.total <= 0) continue;
+      std::int64_t w;
+      switch (e.kind) {
+        case kReqAff:
+          if (fw.cfg_.hard_pod_affinity_weight <= 0) continue;
+          w = fw.cfg_.hard_pod_affinity_weight;
+          break;
+        case kPrefAff: w = e.term.weight; break;
+        case kPrefAnti: w = -static_cast<std::int64_t>(e.term.weight); break;
+        default: continue;
+      }
+      if (!existing_term_matches_incoming(e.term)) continue;
+      add_rows(e.per_row, e.term.topology_key, w);
+    }
+    if (!topo.any) return false;
+    std::int64_t mn = std::numeric_limits<std::int64_t>::max(), mx = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      auto r = static_cast<std::size_t>(F[k]);
+      std::int64_t s = 0;
+      for (const auto& [key, vals] : topo.keys) {
+        const LabelColumn* col = tb.column(key);
+        if (!col || col->domain[r] < 0) continue;
+        auto d = static_cast<std::size_t>(col->domain[r]);
+        if (d < vals.size()) s += vals[d];
+      }
+      out[k] = s;
+      mn = std::min(mn, s);
+      mx = std::max(mx, s);
+    }
+    std::int64_t diff = mx - mn;
+    for (auto& s : out) {
+      double f = 0;
+      if (diff > 0) f = static_cast<double>(kMaxNodeScore) * (static_cast<double>(s - mn) / static_cast<double>(diff));
+      s = static_cast<std::int64_t>(f);
+    }
+    return true;
+  }
+
+  // Runs one score plugin over F; false when its PreScore skipped.
+  bool run_score(int id, const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out, std::string& err) {
+    out.assign(F.size(), 0);
+    switch (id) {
+      case kTaintToleration: score_taint(F, out); return true;
+      case kNodeAffinity: return score_node_affinity(F, out);
+      case kNodeResourcesFit: score_fit(F, out); return true;
+      case kVolumeBinding: return false;
+      case kPodTopologySpread: return score_pts(F, out);
+      case kInterPodAffinity: return score_ipa(F, out);
+      case kDynamicResources: return true;
+      case kNodeResourcesBalancedAllocation: return score_balanced(F, out);
+      case kImageLocality: score_image(F, out); return true;
+      default:
+        if (id >= kExternalBase) {
+          auto& plugin = fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)];
+          if (!plugin->score(*pod, F, out, err)) return false;
+          return true;
+        }
+        return false;
+    }
+  }
+
+  std::string plugin_label(int id) const {
+    if (id >= kExternalBase) return fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)]->name();
+    return std::string(native_plugin_name(id));
+  }
+
+  // --- preemption ------------------------------------------------------------------------------
+  static bool more_important(const PodInfo& a, const PodInfo& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return a.start_time_ns < b.start_time_ns;
+  }
+
+  // Re-runs every filter on one row with the current cache state (pods detached/attached).
+  std::uint8_t eval_row(std::int32_t row, std::int32_t& rs) {
+    if (!pts_skip) prefilter_pts_counts();
+    if (!ipa_skip) {
+      prefilter_ipa_counts();
+    }
+    std::vector<std::int32_t> one{row};
+    run_filters(one);
+    rs = reason[static_cast<std::size_t>(row)];
+    return code[static_cast<std::size_t>(row)];
+  }
+
+  struct Victims {
+    std::vector<std::int32_t> slots;
+    std::int64_t pdb_violations = 0;
+  };
+
+  // SelectVictimsOnNode: returns the status code (kOk when victims found).
+  std::uint8_t select_victims(std::int32_t row, Victims& out, std::int32_t& rs) {
+    const auto& recs = c.pods();
+    std::vector<std::int32_t> potential;
+    for (auto slot : c.pods_on(row)) {
+      if (recs[static_cast<std::size_t>(slot)].info->priority < pod->priority) potential.push_back(slot);
+    }
+    if (potential.empty()) {
+      rs = intern_reason(kReasonNoVictims);
+      return kUnresolvable;
+    }
+    for (auto s : potential) c.detach_pod(s);
+    std::vector<std::uint8_t> detached(potential.size(), 1);
+    auto reattach_all = [&]() {
+      for (std::size_t k = 0; k < potential.size(); ++k) {
+        if (detached[k]) c.attach_pod(potential[k]);
+      }
+    };
+    std::uint8_t st = eval_row(row, rs);
+    if (st != kOk) {
+      reattach_all();
+      return st;
+    }
+    std::vector<std::size_t> order(potential.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return more_important(*recs[static_cast<std::size_t>(potential[a])].info,
+                            *recs[static_cast<std::size_t>(potential[b])].info);
+    });
+    // PDB violations (filterPodsWithPDBViolation), in importance order.
+    const auto& pdbs = c.pdbs();
+    std::vector<std::int64_t> allowed;
+    for (const auto& p : pdbs) allowed.push_back(p.disruptions_allowed);
+    std::vector<std::size_t> violating, non_violating;
+    for (auto k : order) {
+      const PodInfo& vp = *recs[static_cast<std::size_t>(potential[k])].info;
+      const std::string& vname = recs[static_cast<std::size_t>(potential[k])].name;
+      bool violated = false;
+      if (!vp.labels.empty()) {
+        for (std::size_t i = 0; i < pdbs.size(); ++i) {
+          const auto& pdb = pdbs[i];
+          if (pdb.ns != vp.ns) continue;
+          if (pdb.selector.nothing || pdb.selector.reqs.empty()) continue;
+          if (!pdb.selector.matches(vp.labels, [this](std::int32_t v) { return c.numeric(v); })) continue;
+          if (std::find(pdb.disrupted_pods.begin(), pdb.disrupted_pods.end(), vname) != pdb.disrupted_pods.end()) continue;
+          if (--allowed[i] < 0) violated = true;
+        }
+      }
+      (violated ? violating : non_violating).push_back(k);
+    }
+    std::vector<std::size_t> victims;
+    std::int64_t num_violating = 0;
+    auto reprieve = [&](std::size_t k) {
+      c.attach_pod(potential[k]);
+      detached[k] = 0;
+      std::int32_t r2;
+      bool fits = eval_row(row, r2) == kOk;
+      if (!fits) {
+        c.detach_pod(potential[k]);
+        detached[k] = 1;
+        victims.push_back(k);
+      }
+      return fits;
+    };
+    for (auto k : violating) {
+      if (!reprieve(k)) ++num_violating;
+    }
+    for (auto k : non_violating) reprieve(k);
+    if (!violating.empty() && !non_violating.empty()) {
+      std::stable_sort(victims.begin(), victims.end(), [&](std::size_t a, std::size_t b) {
+        return more_important(*recs[static_cast<std::size_t>(potential[a])].info,
+                              *recs[static_cast<std::size_t>(potential[b])].info);
+      });
+    }
+    reattach_all();
+    if (victims.empty()) {
+      rs = intern_reasons({"expected at least one victim pod on node \"" +
+                           c.table().rows[static_cast<std::size_t>(row)].name + "\""});
+      return kErr;
+    }
+    for (auto k : victims) out.slots.push_back(potential[k]);
+    out.pdb_violations = num_violating;
+    rs = -1;
+    return kOk;
+  }
+
+  static std::string histogram(const std::map<std::string, std::int64_t>& counts) {
+    std::vector<std::string> parts;
+    for (const auto& [r, n] : counts) parts.push_back(std::to_string(n) + " " + r);
+    std::sort(parts.begin(), parts.end());
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (i) out += ", ";
+      out += parts[i];
+    }
+    return out;
+  }
+
+  // DefaultPreemption PostFilter. Returns the status code; fills message / nomination.
+  std::uint8_t preempt(const std::vector<std::uint8_t>& status_code, const std::vector<std::int32_t>& all_rows,
+                       std::string& msg, std::int32_t& nominated, std::vector<std::string>& victims_out,
+                       CycleDetail* detail) {
+    if (pod->preempt_never) {
+      msg = "not eligible due to preemptionPolicy=Never.";
+      return kUnsched;
+    }
+    if (!pod->nominated_node_name.empty()) {
+      std::int32_t nrow = c.row_of(pod->nominated_node_name);
+      if (nrow >= 0 && status_code[static_cast<std::size_t>(nrow)] != kUnresolvable) {
+        for (auto slot : c.pods_on(nrow)) {
+          const PodInfo& p = *c.pods()[static_cast<std::size_t>(slot)].info;
+          if (p.priority < pod->priority && p.terminating_by_preemption) {
+            msg = "not eligible due to a terminating pod on the nominated node.";
+            return kUnsched;
+          }
+        }
+      }
+    }
+    std::vector<std::int32_t> potential;
+    for (auto row : all_rows) {
+      if (status_code[static_cast<std::size_t>(row)] == kUnsched) potential.push_back(row);
+    }
+    auto n_all = static_cast<std::int64_t>(all_rows.size());
+    std::map<std::string, std::int64_t> hist;
+    if (potential.empty()) {
+      hist[kReasonNotHelpful] = n_all;
+      msg = "0/" + std::to_string(n_all) + " nodes are available: " + histogram(hist) + ".";
+      msg = "preemption: " + msg;
+      return kUnsched;
+    }
+    auto np = static_cast<std::int64_t>(potential.size());
+    std::int64_t num = np * fw.cfg_.min_candidate_nodes_percentage / 100;
+    if (num < fw.cfg_.min_candidate_nodes_absolute) num = fw.cfg_.min_candidate_nodes_absolute;
+    if (num > np) num = np;
+    auto offset = static_cast<std::int64_t>(fw.rng_.below(static_cast<std::uint64_t>(np)));
+    struct Cand {
+      std::int32_t row;
+      Victims v;
+    };
+    std::vector<Cand> cands;
+    std::int64_t non_violating = 0;
+    std::int64_t evaluated = 0;
+    for (std::int64_t i = 0; i < np; ++i) {
+      std::int32_t row = potential[static_cast<std::size_t>((offset + i) % np)];
+      Victims v;
+      std::int32_t rs = -1;
+      std::uint8_t st = select_victims(row, v, rs);
+      ++evaluated;
+      if (st == kOk) {
+        if (v.pdb_violations == 0) ++non_violating;
+        cands.push_back({row, std::move(v)});
+        if (non_violating > 0 && static_cast<std::int64_t>(cands.size()) >= num) break;
+        continue;
+      }
+      for (const auto& r : reason_sets[static_cast<std::size_t>(rs)]) hist[r] += 1;
+    }
+    if (cands.empty()) {
+      hist[kReasonNotHelpful] += n_all - evaluated;
+      msg = "preemption: 0/" + std::to_string(n_all) + " nodes are available: " + histogram(hist) + ".";
+      return kUnsched;
+    }
+    const auto& recs = c.pods();
+    auto victim_info = [&](std::int32_t slot) -> const PodInfo& { return *recs[static_cast<std::size_t>(slot)].info; };
+    std::vector<std::size_t> all(cands.size());
+    std::iota(all.begin(), all.end(), 0);
+    std::vector<std::function<std::int64_t(const Cand&)>> fns = {
+        [](const Cand& cd) { return -cd.v.pdb_violations; },
+        [&](const Cand& cd) { return -static_cast<std::int64_t>(victim_info(cd.v.slots[0]).priority); },
+        [&](const Cand& cd) {
+          std::int64_t sum = 0;
+          for (auto s : cd.v.slots) sum += static_cast<std::int64_t>(victim_info(s).priority) + (std::int64_t{1} << 31);
+          return -sum;
+        },
+        [](const Cand& cd) { return -static_cast<std::int64_t>(cd.v.slots.size()); },
+        [&](const Cand& cd) {
+          std::int64_t earliest = victim_info(cd.v.slots[0]).start_time_ns;
+          std::int32_t maxp = victim_info(cd.v.slots[0]).priority;
+          for (auto s : cd.v.slots) {
+            const PodInfo& p = victim_info(s);
+            if (p.priority == maxp) {
+              earliest = std::min(earliest, p.start_time_ns);
+            } else if (p.priority > maxp) {
+              maxp = p.priority;
+              earliest = p.start_time_ns;
+            }
+          }
+          return earliest;
+        },
+    };
+    for (const auto& f : fns) {
+      std::vector<std::size_t> sel;
+      std::int64_t best = std::numeric_limits<std::int64_t>::min();
+      for (auto i : all) {
+        std::int64_t s = f(cands[i]);
+        if (s > best) {
+          best = s;
+          sel.clear();
+        }
+        if (s == best) sel.push_back(i);
+      }
+      all = std::move(sel);
+      if (all.size() == 1) break;
+    }
+    std::vector<std::size_t> ties = all;
+    std::sort(ties.begin(), ties.end(), [&](std::size_t a, std::size_t b) { return cands[a].row < cands[b].row; });
+    std::size_t pick = ties[static_cast<std::size_t>(fw.rng_.below(ties.size()))];
+    nominated = cands[pick].row;
+    for (auto s : cands[pick].v.slots) victims_out.push_back(recs[static_cast<std::size_t>(s)].key);
+    if (detail) {
+      for (auto i : ties) detail->nomination_ties.push_back(cands[i].row);
+      for (const auto& cd : cands) {
+        PreemptionCandidate pc;
+        pc.row = cd.row;
+        pc.pdb_violations = cd.v.pdb_violations;
+        for (auto s : cd.v.slots) pc.victims.push_back(recs[static_cast<std::size_t>(s)].key);
+        detail->candidates.push_back(std::move(pc));
+      }
+    }
+    return kOk;
+  }
+
+  // --- percentageOfNodesToScore emulation ------------------------------------------------------
+  std::size_t next_start = 0;
+
+  std::vector<std::int32_t> zone_order() const {
+    const NodeTable& tb = c.table();
+    std::int32_t region = c.strings().find("topology.kubernetes.io/region");
+    std::int32_t zone = c.strings().find("topology.kubernetes.io/zone");
+    std::vector<std::pair<std::string, std::vector<std::int32_t>>> zones;
+    for (auto row : c.live_rows()) {
+      std::string z;
+      std::int32_t rv = region >= 0 ? tb.label(row, region) : -1;
+      std::int32_t zv = zone >= 0 ? tb.label(row, zone) : -1;
+      if (rv >= 0) z += c.strings().name(rv);
+      z += ":\x00:";
+      if (zv >= 0) z += c.strings().name(zv);
+      bool found = false;
+      for (auto& [k, v] : zones) {
+        if (k == z) {
+          v.push_back(row);
+          found = true;
+          break;
+        }
+      }
+      if (!found) zones.emplace_back(z, std::vector<std::int32_t>{row});
+    }
+    std::vector<std::int32_t> out;
+    for (std::size_t i = 0;; ++i) {
+      bool any = false;
+      for (const auto& [k, v] : zones) {
+        if (i < v.size()) {
+          out.push_back(v[i]);
+          any = true;
+        }
+      }
+      if (!any) break;
+    }
+    return out;
+  }
+
+  std::size_t num_to_find(std::size_t n) const {
+    if (n < 100) return n;
+    std::int64_t p = fw.cfg_.percentage_of_nodes_to_score;
+    if (p <= 0) {
+      p = 50 - static_cast<std::int64_t>(n) / 125;
+      if (p < 5) p = 5;
+    }
+    std::int64_t k = static_cast<std::int64_t>(n) * p / 100;
+    if (k < 100) k = 100;
+    return static_cast<std::size_t>(k);
+  }
+};
+
+Framework::Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t seed)
+    : cfg_(std::move(cfg)), cache_(cache), rng_(seed) {
+  impl_ = std::make_shared<Impl>(*this, cache_);
+}
+
+CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) {
+  auto t0 = std::chrono::steady_clock::now();
+  Impl& im = *impl_;
+  im.ensure_scratch();
+  im.pod = pod_ptr.get();
+  CycleResult res;
+  const auto& live = cache_.live_rows();
+  const NodeTable& tb = cache_.table();
+  auto finish = [&]() {
+    res.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    im.pod = nullptr;
+    return res;
+  };
+  if (live.empty()) {
+    res.code = Code::kError;
+    res.message = "no nodes available to schedule pods";
+    return finish();
+  }
+  const auto n_all = static_cast<std::int64_t>(live.size());
+  std::uint8_t rej_code = 0;
+  std::string rej_plugin;
+  std::vector<std::string> rej_reasons;
+  bool has_result = false;
+  std::vector<std::string> result_names;
+  bool ok = im.prefilter(rej_code, rej_plugin, rej_reasons, has_result, result_names);
+  // Per-row status for PostFilter (kOk = feasible). Rows outside a PreFilterResult and all rows
+  // on a PreFilter rejection carry the rejecting status.
+  std::vector<std::uint8_t> status(tb.capacity, kOk);
+  std::string fit_message;
+  std::vector<std::int32_t> feasible;
+  std::map<std::string, std::int64_t> hist;
+  if (!ok) {
+    for (auto row : live) status[static_cast<std::size_t>(row)] = rej_code;
+    std::string joined;
+    for (std::size_t i = 0; i < rej_reasons.size(); ++i) joined += (i ? ", " : "") + rej_reasons[i];
+    fit_message = "0/" + std::to_string(n_all) + " nodes are available: " + joined + ".";
+    if (detail) {
+      detail->prefilter_rejected = true;
+      for (auto row : live) detail->failures.push_back({row, rej_plugin, rej_code, rej_reasons});
+    }
+  } else {
+    std::vector<std::int32_t> rows;
+    std::vector<std::uint8_t> in_result;
+    if (has_result) {
+      in_result.assign(tb.capacity, 0);
+      for (const auto& n : result_names) {
+        std::int32_t r = cache_.row_of(n);
+        if (r >= 0) in_result[static_cast<std::size_t>(r)] = 1;
+      }
+      for (auto row : live) {
+        if (in_result[static_cast<std::size_t>(row)]) rows.push_back(row);
+      }
+      if (detail) {
+        detail->has_prefilter_result = true;
+        detail->prefilter_result_names = result_names;
+      }
+    } else {
+      rows = live;
+    }
+    im.run_filters(rows);
+    // percentageOfNodesToScore emulation: walk rows in zone-interleaved order from the rotating
+    // start index and stop once enough feasible rows were found; unvisited rows are not reported.
+    std::vector<std::uint8_t> visited;
+    if (cfg_.percentage_of_nodes_to_score >= 0 && !cfg_.scores.empty()) {
+      std::vector<std::int32_t> order = im.zone_order();
+      if (has_result) {
+        std::vector<std::int32_t> o2;
+        for (auto r : order) {
+          if (in_result[static_cast<std::size_t>(r)]) o2.push_back(r);
+        }
+        order.swap(o2);
+      }
+      std::size_t want = im.num_to_find(order.size());
+      visited.assign(tb.capacity, 0);
+      std::size_t found = 0, processed = 0;
+      std::size_t n = order.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        std::int32_t row = order[(im.next_start + i) % n];
+        visited[static_cast<std::size_t>(row)] = 1;
+        ++processed;
+        if (im.code[static_cast<std::size_t>(row)] == kOk && ++found >= want) break;
+      }
+      if (n > 0) im.next_start = (im.next_start + processed) % n;
+      std::vector<std::int32_t> kept;
+      for (auto r : rows) {
+        if (visited[static_cast<std::size_t>(r)]) kept.push_back(r);
+      }
+      rows.swap(kept);
+    }
+    std::string na_label = "NodeAffinity";
+    std::int64_t absent = n_all - static_cast<std::int64_t>(rows.size());
+    for (auto row : live) {
+      auto r = static_cast<std::size_t>(row);
+      bool in_rows = has_result ? in_result[r] != 0 : true;
+      if (!visited.empty()) in_rows = in_rows && visited[r];
+      if (!in_rows) {
+        if (has_result && !in_result[r]) {
+          status[r] = kUnresolvable;
+          if (detail) {
+            detail->failures.push_back({row, na_label, kUnresolvable,
+                                        {"node(s) didn't satisfy plugin(s) [NodeAffinity]"}});
+          }
+        } else {
+          status[r] = kUnresolvable;  // not evaluated (sampling): absent from the status map
+        }
+        continue;
+      }
+      if (im.code[r] == kOk) {
+        feasible.push_back(row);
+        continue;
+      }
+      status[r] = im.code[r];
+      for (const auto& rsn : im.reason_sets[static_cast<std::size_t>(im.reason[r])]) hist[rsn] += 1;
+      if (detail) {
+        detail->failures.push_back({row, im.plugin_label(im.plug[r]), im.code[r],
+                                    im.reason_sets[static_cast<std::size_t>(im.reason[r])]});
+      }
+    }
+    if (has_result && absent > 0) {
+      std::int64_t outside = 0;
+      for (auto row : live) outside += in_result[static_cast<std::size_t>(row)] ? 0 : 1;
+      if (outside > 0) hist["node(s) didn't satisfy plugin(s) [NodeAffinity]"] += outside;
+    }
+    fit_message = "0/" + std::to_string(n_all) + " nodes are available";
+    std::string h = Impl::histogram(hist);
+    fit_message += ":";
+    if (!h.empty()) fit_message += " " + h + ".";
+    if (detail) {
+      detail->evaluated_rows = rows;
+      detail->feasible_rows = feasible;
+    }
+  }
+
+  if (feasible.empty()) {
+    // PostFilter plugins in order.
+    std::vector<std::string> reasons;
+    std::uint8_t pf_code = kUnsched;
+    bool success = false;
+    bool any_pf = false;
+    for (int id : cfg_.post_filters) {
+      any_pf = true;
+      if (id == kDynamicResources) {
+        reasons.emplace_back("no new claims to deallocate");
+      } else if (id == kDefaultPreemption) {
+        std::string msg;
+        std::int32_t nominated = -1;
+        std::vector<std::string> victims;
+        std::uint8_t st = im.preempt(status, live, msg, nominated, victims, detail);
+        if (st == kOk) {
+          success = true;
+          res.nominated_row = nominated;
+          res.victims = std::move(victims);
+          break;
+        }
+        if (!msg.empty()) reasons.push_back(msg);
+      }
+    }
+    res.message = fit_message;
+    if (!success && !reasons.empty()) {
+      std::string joined;
+      for (std::size_t i = 0; i < reasons.size(); ++i) joined += (i ? ", " : "") + reasons[i];
+      res.message += " " + joined;
+    }
+    bool all_unresolvable = true;
+    for (auto row : live) all_unresolvable &= status[static_cast<std::size_t>(row)] == kUnresolvable;
+    res.code = (all_unresolvable && !success) ? Code::kUnschedulableAndUnresolvable : Code::kUnschedulable;
+    if (detail && any_pf) detail->post_filter_status = success ? "Success" : code_name(pf_code);
+    return finish();
+  }
+  res.code = Code::kSuccess;
+  if (feasible.size() == 1) {
+    res.row = feasible[0];
+    return finish();
+  }
+  // Score.
+  const std::size_t nf = feasible.size();
+  std::vector<std::int64_t> total(nf, 0);
+  std::vector<std::int64_t> out;
+  std::vector<std::vector<std::int64_t>> per_plugin;
+  for (const auto& [id, weight] : cfg_.scores) {
+    std::string err;
+    bool ran = im.run_score(id, feasible, out, err);
+    if (!err.empty()) {
+      res.code = Code::kError;
+      res.message = err;
+      return finish();
+    }
+    if (!ran) continue;
+    for (std::size_t k = 0; k < nf; ++k) total[k] += weight * out[k];
+    if (detail) {
+      detail->score_plugins.push_back(im.plugin_label(id));
+      detail->weights.push_back(weight);
+      per_plugin.push_back(out);
+    }
+  }
+  std::int64_t best = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t count = 0;
+  for (std::size_t k = 0; k < nf; ++k) {
+    if (total[k] > best) {
+      best = total[k];
+      count = 0;
+    }
+    if (total[k] == best) ++count;
+  }
+  std::uint64_t pick = rng_.below(count);
+  for (std::size_t k = 0; k < nf; ++k) {
+    if (total[k] != best) continue;
+    if (pick == 0) {
+      res.row = feasible[k];
+      break;
+    }
+    --pick;
+  }
+  if (detail) {
+    detail->totals = total;
+    detail->scores.assign(nf * per_plugin.size(), 0);
+    for (std::size_t k = 0; k < nf; ++k) {
+      for (std::size_t j = 0; j < per_plugin.size(); ++j) detail->scores[k * per_plugin.size() + j] = per_plugin[j][k];
+      if (total[k] == best) detail->top_rows.push_back(feasible[k]);
+    }
+  }
+  return finish();
+}
+
+std::vector<std::uint8_t> Framework::debug_filter(const PodInfoPtr& pod, int plugin) {
+  Impl& im = *impl_;
+  im.ensure_scratch();
+  im.pod = pod.get();
+  std::uint8_t rc;
+  std::string rp;
+  std::vector<std::string> rr, names;
+  bool hr;
+  std::vector<int> saved = cfg_.filters;
+  std::vector<std::uint8_t> out(cache_.table().capacity, kOk);
+  if (im.prefilter(rc, rp, rr, hr, names)) {
+    cfg_.filters = {plugin};
+    im.run_filters(cache_.live_rows());
+    cfg_.filters = saved;
+    for (auto row : cache_.live_rows()) out[static_cast<std::size_t>(row)] = im.code[static_cast<std::size_t>(row)];
+  } else {
+    for (auto row : cache_.live_rows()) out[static_cast<std::size_t>(row)] = rc;
+  }
+  im.pod = nullptr;
+  return out;
+}
+
+std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plugin, bool normalized) {
+  (void)normalized;
+  Impl& im = *impl_;
+  im.ensure_scratch();
+  im.pod = pod.get();
+  std::uint8_t rc;
+  std::string rp, err;
+  std::vector<std::string> rr, names;
+  bool hr;
+  im.prefilter(rc, rp, rr, hr, names);
+  std::vector<std::int64_t> out;
+  im.run_score(plugin, cache_.live_rows(), out, err);
+  std::vector<std::int64_t> full(cache_.table().capacity, 0);
+  for (std::size_t k = 0; k < cache_.live_rows().size(); ++k) full[static_cast<std::size_t>(cache_.live_rows()[k])] = out[k];
+  im.pod = nullptr;
+  return full;
+}
+
+}  // namespace kcore

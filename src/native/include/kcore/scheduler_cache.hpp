@@ -1,0 +1,209 @@
+#pragma once
+// SchedulerCache: the mutable cluster state of one scheduler (nodes, bound/assumed pods,
+// namespaces, the objects default spreading and preemption read) with the NodeTable columns and
+// the incremental indexes the plugins aggregate from. Not thread-safe: the owner serialises calls.
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kcore/intern.hpp"
+#include "kcore/node_table.hpp"
+#include "kcore/pod_info.hpp"
+#include "kcore/spec.hpp"
+
+namespace kcore {
+
+// Input errors detected by the core (the bindings map them to Python exceptions).
+struct InvalidInput : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+struct NotFound : std::out_of_range {
+  using std::out_of_range::out_of_range;
+};
+struct AlreadyExists : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+inline constexpr std::int32_t kResCpu = 0, kResMemory = 1, kResEphemeral = 2, kResPods = 3;
+
+struct PodRecord {
+  bool live = false;
+  std::string key;  // "namespace/name"
+  std::string name;
+  std::string uid;
+  PodInfoPtr info;  // may be shared by many pods of one batch (identity lives here)
+  std::int32_t row = -1;
+  bool assumed = false;         // placed by the scheduler, binding not finished
+  std::uint64_t seq = 0;        // insertion order
+  std::vector<std::int32_t> term_ids;  // ExistingTerm entries this pod contributes to
+};
+
+// One clause of a pod matcher: namespace criterion + label selector.
+struct MatchClause {
+  bool all_namespaces = false;
+  std::vector<std::int32_t> namespaces;  // sorted
+  CompiledSelector selector;
+};
+
+// Per-node count of pods matching all clauses (optionally excluding terminating pods),
+// maintained on every pod add/remove while the matcher lives.
+struct Matcher {
+  std::vector<MatchClause> clauses;
+  bool exclude_terminating = false;
+  std::vector<std::int32_t> per_row;
+  std::int64_t total = 0;
+  std::uint64_t last_used = 0;
+};
+
+enum TermKind : std::uint8_t { kReqAnti = 0, kReqAff = 1, kPrefAff = 2, kPrefAnti = 3 };
+
+// A distinct (anti-)affinity term carried by existing pods, with per-node carrier counts.
+struct ExistingTerm {
+  TermKind kind = kReqAnti;
+  AffinityTerm term;
+  std::vector<std::int32_t> per_row;
+  std::int64_t total = 0;
+  std::string key;
+};
+
+struct ImageState {
+  std::int64_t size = 0;     // size reported by the first node that reported the name
+  std::int32_t num_nodes = 0;
+};
+
+struct ServiceObj {
+  std::int32_t ns = -1;
+  std::string name;
+  bool has_selector = false;
+  LabelSet selector;  // map selector
+};
+
+struct SelectorObj {
+  ObjectKind kind = ObjectKind::kOther;
+  std::int32_t ns = -1;
+  std::string name;
+  bool has_map_selector = false;
+  LabelSet map_selector;       // RC
+  CompiledSelector selector;   // RS / SS / PDB
+  std::int32_t disruptions_allowed = 0;
+  std::vector<std::string> disrupted_pods;
+};
+
+class SchedulerCache {
+ public:
+  SchedulerCache();
+
+  // --- nodes -------------------------------------------------------------------------------
+  void add_node(const NodeSpecIn& node);
+  void update_node(const NodeSpecIn& node);
+  void remove_node(const std::string& name);
+  std::int32_t row_of(const std::string& node_name) const;  // -1 if unknown
+
+  // --- pods --------------------------------------------------------------------------------
+  // Compiles a pod (interning its strings). Throws InvalidInput on bad input.
+  PodInfoPtr compile_pod(const PodSpecIn& spec);
+  // Adds a pod bound (or assumed) to `node_name`. Throws NotFound / AlreadyExists.
+  void add_pod(const PodInfoPtr& pod, const std::string& node_name, bool assumed);
+  // Same, with an explicit identity (batches share one compiled PodInfo across copies).
+  void add_pod_as(const PodInfoPtr& pod, const std::string& ns, const std::string& name,
+                  const std::string& uid, std::int32_t row, bool assumed);
+  void remove_pod(const std::string& key);
+  bool has_pod(const std::string& key) const { return pod_by_key_.count(key) != 0; }
+  const PodRecord* find_pod(const std::string& key) const;
+  void finish_binding(const std::string& key);
+  // Temporarily detach / re-attach a pod from its node (preemption dry runs). Keeps the record.
+  void detach_pod(std::int32_t slot);
+  void attach_pod(std::int32_t slot);
+
+  // --- namespaces and objects ---------------------------------------------------------------
+  void add_namespace(const NamespaceSpecIn& ns);
+  void remove_namespace(const std::string& name);
+  void add_object(const ObjectSpecIn& obj);
+  void remove_object(ObjectKind kind, const std::string& ns, const std::string& name);
+
+  // --- read access for the framework ------------------------------------------------------
+  const NodeTable& table() const noexcept { return t_; }
+  NodeTable& mutable_table() noexcept { return t_; }
+  const std::vector<std::int32_t>& live_rows() const noexcept { return live_rows_; }
+  std::size_t num_nodes() const noexcept { return live_rows_.size(); }
+  std::size_t num_pods() const noexcept { return pod_by_key_.size(); }
+  const std::vector<PodRecord>& pods() const noexcept { return pods_; }
+  std::int32_t slot_of(const std::string& key) const;
+  const std::vector<std::int32_t>& pods_on(std::int32_t row) const { return t_.rows[row].pods; }
+  Interner& strings() noexcept { return str_; }
+  const Interner& strings() const noexcept { return str_; }
+  const Interner& resources() const noexcept { return res_; }
+  bool resource_is_scalar(std::int32_t r) const { return res_scalar_[static_cast<std::size_t>(r)]; }
+  std::int32_t resource_index(const std::string& name);  // interns
+  const std::vector<Taint>& taint_universe() const noexcept { return taints_; }
+  const ImageState* image(std::int32_t name_id) const;
+  const std::vector<std::int32_t>& image_rows(std::int32_t name_id) const;
+  const LabelSet* namespace_labels(std::int32_t ns) const;
+  std::vector<std::int32_t> namespaces_matching(const CompiledSelector& sel) const;
+  const std::vector<ServiceObj>& services() const noexcept { return services_; }
+  const SelectorObj* find_object(ObjectKind kind, std::int32_t ns, const std::string& name) const;
+  const std::vector<SelectorObj>& pdbs() const noexcept { return pdbs_; }
+  std::optional<std::int64_t> numeric(std::int32_t value_id) const;
+
+  // Generations: `row_gen(row)` bumps whenever that row changes; `epoch()` bumps on any change
+  // that can alter every row's result (node add/remove/update, namespaces, objects).
+  std::uint64_t epoch() const noexcept { return epoch_; }
+  std::uint64_t pod_epoch() const noexcept { return pod_epoch_; }
+  std::uint64_t affinity_pods() const noexcept { return affinity_pods_; }
+
+  // Matchers: per-node counts of pods matching a set of clauses.
+  const Matcher& matcher(std::vector<MatchClause> clauses, bool exclude_terminating);
+  const std::vector<ExistingTerm>& existing_terms() const noexcept { return terms_; }
+
+  bool pod_matches_clause(const PodInfo& p, const MatchClause& c) const;
+
+ private:
+  void ensure_row_capacity(std::size_t rows);
+  std::int32_t label_column(std::int32_t key);  // creates
+  void set_node_row(std::int32_t row, const NodeSpecIn& node, bool fresh);
+  void clear_node_row(std::int32_t row);
+  void account_pod(std::int32_t slot, int sign);
+  void index_terms(std::int32_t slot);
+  void unindex_terms(std::int32_t slot);
+  void bump_row(std::int32_t row) { t_.generation[static_cast<std::size_t>(row)] = ++gen_; }
+  void compile_selector(const LabelSelectorSpec& s, CompiledSelector& out, bool nil_is_nothing);
+  void compile_requirements(const std::vector<RequirementSpec>& reqs, CompiledSelector& out);
+  void compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out);
+  void compile_affinity_term(const PodAffinityTermSpec& t, const std::string& pod_ns,
+                             AffinityTerm& out);
+  LabelSet intern_labels(const StringPairs& labels);
+  void invalidate_ns_matchers();
+
+  Interner str_;   // label keys/values, namespaces, images, IPs, ...
+  Interner res_;   // resource names -> resource index
+  std::vector<std::uint8_t> res_scalar_;
+  NodeTable t_;
+  std::vector<std::int32_t> free_rows_;
+  std::vector<std::int32_t> live_rows_;  // sorted ascending
+  std::unordered_map<std::string, std::int32_t> row_by_name_;
+  std::vector<Taint> taints_;
+  std::unordered_map<std::uint64_t, std::int32_t> taint_ids_;
+  std::unordered_map<std::int32_t, ImageState> images_;
+  std::unordered_map<std::int32_t, std::vector<std::int32_t>> image_rows_;
+  std::vector<PodRecord> pods_;
+  std::vector<std::int32_t> free_slots_;
+  std::unordered_map<std::string, std::int32_t> pod_by_key_;
+  std::unordered_map<std::int32_t, LabelSet> namespaces_;
+  std::vector<ServiceObj> services_;
+  std::vector<SelectorObj> owners_;  // RS / SS / RC
+  std::vector<SelectorObj> pdbs_;
+  std::unordered_map<std::string, std::int32_t> priority_classes_;
+  std::unordered_map<std::string, std::unique_ptr<Matcher>> matchers_;
+  std::vector<ExistingTerm> terms_;
+  std::unordered_map<std::string, std::int32_t> term_by_key_;
+  std::vector<std::int32_t> free_terms_;
+  mutable std::vector<std::int8_t> numeric_state_;
+  mutable std::vector<std::int64_t> numeric_value_;
+  std::uint64_t gen_ = 0, epoch_ = 1, pod_epoch_ = 0, seq_ = 0, use_clock_ = 0;
+  std::uint64_t affinity_pods_ = 0;  // live pods carrying any (anti-)affinity term
+};
+
+}  // namespace kcore
