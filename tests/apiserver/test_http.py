@@ -21,7 +21,10 @@ from kcore.apiserver.registry import APIRegistry
 from kcore.storage.memory import MemoryStore
 from kcore.util.clock import VirtualClock
 
-TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+TABLE = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
 AGG = (
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
@@ -60,7 +63,8 @@ def h() -> Harness:
 
 def _status(r: httpx.Response) -> dict[str, Any]:
     body = r.json()
-    assert body["kind"] == "Status" and body["apiVersion"] == "v1"
+    assert body["kind"] == "Status"
+    assert body["apiVersion"] == "v1"
     assert body["code"] == r.status_code
     assert r.headers["content-type"] == "application/json"
     return body
@@ -71,18 +75,21 @@ def test_version_with_and_without_trailing_slash(h):
         r = h.request("GET", path)
         assert r.status_code == 200
         v = r.json()
-        assert (v["major"], v["minor"]) == ("1", "32") and v["gitVersion"].startswith("v1.32.")
+        assert (v["major"], v["minor"]) == ("1", "32")
+        assert v["gitVersion"].startswith("v1.32.")
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/livez", "/readyz", "/readyz/ping"])
 def test_health_endpoints(h, path):
     r = h.request("GET", path)
-    assert r.status_code == 200 and r.text == "ok"
+    assert r.status_code == 200
+    assert r.text == "ok"
 
 
 def test_health_verbose_and_unknown_check(h):
     r = h.request("GET", "/readyz?verbose")
-    assert r.status_code == 200 and "readyz check passed" in r.text
+    assert r.status_code == 200
+    assert "readyz check passed" in r.text
     assert h.request("GET", "/healthz/nope").status_code == 404
     h.app.shutdown()
     assert h.request("GET", "/readyz").status_code == 500
@@ -96,11 +103,13 @@ def test_aggregated_discovery_is_negotiated(h):
         == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     )
     doc = r.json()
-    assert doc["kind"] == "APIGroupDiscoveryList" and doc["apiVersion"] == "apidiscovery.k8s.io/v2"
+    assert doc["kind"] == "APIGroupDiscoveryList"
+    assert doc["apiVersion"] == "apidiscovery.k8s.io/v2"
     (core,) = doc["items"]
     res = {x["resource"]: x for x in core["versions"][0]["resources"]}
     pods = res["pods"]
-    assert pods["shortNames"] == ["po"] and pods["categories"] == ["all"]
+    assert pods["shortNames"] == ["po"]
+    assert pods["categories"] == ["all"]
     subs = {s["subresource"]: s for s in pods["subresources"]}
     assert subs["eviction"]["responseKind"] == {
         "group": "policy",
@@ -161,24 +170,29 @@ def test_crud_round_trip(h):
     created = r.json()
     assert created["metadata"]["uid"]
     r = h.request("GET", "/api/v1/namespaces/default/pods/p1")
-    assert r.status_code == 200 and r.json() == created
+    assert r.status_code == 200
+    assert r.json() == created
     lst = h.request("GET", "/api/v1/pods?labelSelector=app%3Dweb&limit=500").json()
-    assert lst["kind"] == "PodList" and [p["metadata"]["name"] for p in lst["items"]] == ["p1"]
+    assert lst["kind"] == "PodList"
+    assert [p["metadata"]["name"] for p in lst["items"]] == ["p1"]
     assert lst["metadata"]["resourceVersion"]
     upd = {**created, "metadata": {**created["metadata"], "labels": {"app": "api"}}}
     r = h.request("PUT", "/api/v1/namespaces/default/pods/p1", json=upd)
-    assert r.status_code == 200 and r.json()["metadata"]["labels"] == {"app": "api"}
+    assert r.status_code == 200
+    assert r.json()["metadata"]["labels"] == {"app": "api"}
     r = h.request("PUT", "/api/v1/namespaces/default/pods/p1", json=upd)
     assert r.status_code == 409
     assert _status(r)["reason"] == "Conflict"
     r = h.request(
         "DELETE", "/api/v1/namespaces/default/pods/p1", json={"propagationPolicy": "Background"}
     )
-    assert r.status_code == 200 and r.json()["metadata"]["name"] == "p1"
+    assert r.status_code == 200
+    assert r.json()["metadata"]["name"] == "p1"
     r = h.request("GET", "/api/v1/namespaces/default/pods/p1")
     assert r.status_code == 404
     st = _status(r)
-    assert st["reason"] == "NotFound" and st["message"] == 'pods "p1" not found'
+    assert st["reason"] == "NotFound"
+    assert st["message"] == 'pods "p1" not found'
     assert st["details"] == {"name": "p1", "kind": "pods"}
 
 
@@ -195,11 +209,13 @@ def test_create_without_content_type_and_with_yaml(h):
         content=b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: v\n",
         headers={"Content-Type": "application/yaml"},
     )
-    assert r.status_code == 201 and r.json()["data"] == {"k": "v"}
+    assert r.status_code == 201
+    assert r.json()["data"] == {"k": "v"}
     r = h.request(
         "GET", "/api/v1/namespaces/default/configmaps/b", headers={"Accept": "application/yaml"}
     )
-    assert r.headers["content-type"] == "application/yaml" and "name: b" in r.text
+    assert r.headers["content-type"] == "application/yaml"
+    assert "name: b" in r.text
 
 
 @pytest.mark.parametrize(
@@ -330,7 +346,8 @@ def test_invalid_carries_field_causes(h):
 def test_request_body_too_large(h):
     big = {"metadata": {"name": "big"}, "data": {"k": "x" * (3 * 1024 * 1024 + 10)}}
     r = h.request("POST", "/api/v1/namespaces/default/configmaps", json=big)
-    assert r.status_code == 413 and _status(r)["reason"] == "RequestEntityTooLarge"
+    assert r.status_code == 413
+    assert _status(r)["reason"] == "RequestEntityTooLarge"
 
 
 def test_deeply_nested_body_is_refused(h):
@@ -356,7 +373,8 @@ def test_field_validation_warn_and_strict(h):
     assert r.status_code == 400
     assert _status(r)["message"] == 'strict decoding error: unknown field "bogus"'
     r = h.request("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Ignore", json=body)
-    assert r.status_code == 201 and "warning" not in r.headers
+    assert r.status_code == 201
+    assert "warning" not in r.headers
 
 
 def test_dry_run_query_parameter(h):
@@ -395,7 +413,8 @@ def test_delete_collection(h):
             json={"metadata": {"name": n, "labels": {"x": n}}},
         )
     r = h.request("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=x%3Da")
-    assert r.status_code == 200 and [i["metadata"]["name"] for i in r.json()["items"]] == ["a"]
+    assert r.status_code == 200
+    assert [i["metadata"]["name"] for i in r.json()["items"]] == ["a"]
     names = [
         i["metadata"]["name"]
         for i in h.request("GET", "/api/v1/namespaces/default/configmaps").json()["items"]
@@ -413,7 +432,8 @@ def test_binding_and_bindings_collection(h):
         "target": {"apiVersion": "v1", "kind": "Node", "name": "n1"},
     }
     r = h.request("POST", "/api/v1/namespaces/default/pods/p1/binding", json=body)
-    assert r.status_code == 201 and r.json()["status"] == "Success"
+    assert r.status_code == 201
+    assert r.json()["status"] == "Success"
     r = h.request("POST", "/api/v1/namespaces/default/pods/p1/binding", json=body)
     assert r.status_code == 409
     body["metadata"]["name"] = "p2"
@@ -431,9 +451,9 @@ def test_log_subresource(h):
     )
     h.registry.log_source = lambda pod, c, **kw: b"hello\n"
     r = h.request("GET", "/api/v1/namespaces/default/pods/p1/log")
-    assert (
-        r.status_code == 200 and r.text == "hello\n" and r.headers["content-type"] == "text/plain"
-    )
+    assert r.status_code == 200
+    assert r.text == "hello\n"
+    assert r.headers["content-type"] == "text/plain"
 
 
 def test_scale_over_http(h):
@@ -453,10 +473,12 @@ def test_scale_over_http(h):
         == 201
     )
     s = h.request("GET", "/apis/apps/v1/namespaces/default/deployments/web/scale").json()
-    assert s["kind"] == "Scale" and s["status"]["selector"] == "a=b"
+    assert s["kind"] == "Scale"
+    assert s["status"]["selector"] == "a=b"
     s["spec"]["replicas"] = 4
     r = h.request("PUT", "/apis/apps/v1/namespaces/default/deployments/web/scale", json=s)
-    assert r.status_code == 200 and r.json()["spec"]["replicas"] == 4
+    assert r.status_code == 200
+    assert r.json()["spec"]["replicas"] == 4
 
 
 def test_partial_object_metadata(h):
@@ -464,7 +486,8 @@ def test_partial_object_metadata(h):
     acc = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
     r = h.request("GET", "/api/v1/pods", headers={"Accept": acc}).json()
     assert r["kind"] == "PartialObjectMetadataList"
-    assert r["items"][0]["kind"] == "PartialObjectMetadata" and "spec" not in r["items"][0]
+    assert r["items"][0]["kind"] == "PartialObjectMetadata"
+    assert "spec" not in r["items"][0]
 
 
 def test_boolean_query_parameters_are_case_insensitive(h):
@@ -476,22 +499,48 @@ def test_metrics_count_requests(h):
     h.request("GET", "/api/v1/namespaces/default/pods/nope")
     h.request("GET", "/api/v1/pods")
     text = h.request("GET", "/metrics").text
+    labels = 'group="",version="v1",resource="pods",subresource=""'
+    assert f'apiserver_request_total{{verb="GET",{labels},scope="namespace",code="404"}} 1' in text
     assert (
-        'apiserver_request_total{verb="GET",group="",version="v1",resource="pods",subresource="",scope="namespace",code="404"} 1'
-        in text
-    )
-    assert (
-        'apiserver_request_duration_seconds_count{verb="LIST",group="",version="v1",resource="pods",subresource="",scope="cluster"} 1'
+        f'apiserver_request_duration_seconds_count{{verb="LIST",{labels},scope="cluster"}} 1'
         in text
     )
     assert h.app.metrics.request_count("GET", "pods", 404) == 1
+
+
+def test_server_side_table(h):
+    h.request("POST", "/api/v1/namespaces/default/pods", json=POD)
+    t = h.request(
+        "GET", "/api/v1/namespaces/default/pods?limit=500", headers={"Accept": TABLE}
+    ).json()
+    assert t["kind"] == "Table"
+    assert t["apiVersion"] == "meta.k8s.io/v1"
+    assert [c["name"] for c in t["columnDefinitions"]][:5] == [
+        "Name",
+        "Ready",
+        "Status",
+        "Restarts",
+        "Age",
+    ]
+    (row,) = t["rows"]
+    assert row["cells"][:3] == ["p1", "0/1", "Pending"]
+    assert row["object"]["kind"] == "PartialObjectMetadata"
+    assert row["object"]["metadata"]["namespace"] == "default"
+    assert t["metadata"]["resourceVersion"]
+    one = h.request(
+        "GET", "/api/v1/namespaces/default/pods/p1?includeObject=None", headers={"Accept": TABLE}
+    ).json()
+    assert "object" not in one["rows"][0]
+    bad = h.request("GET", "/api/v1/pods?includeObject=All", headers={"Accept": TABLE})
+    assert bad.status_code == 400
 
 
 def test_token_authentication():
     auth = TokenAuthenticator({"s3cret": UserInfo("alice", "1", ("dev",))}, anonymous=False)
     h = Harness(auth)
     r = h.request("GET", "/api/v1/pods")
-    assert r.status_code == 401 and _status(r)["reason"] == "Unauthorized"
+    assert r.status_code == 401
+    assert _status(r)["reason"] == "Unauthorized"
     r = h.request("GET", "/api/v1/pods", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401
     r = h.request("GET", "/api/v1/pods", headers={"Authorization": "Bearer s3cret"})
