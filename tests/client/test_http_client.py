@@ -25,6 +25,7 @@ from kcore.api.errors import (
     Expired,
     InternalError,
     NotFound,
+    ServiceUnavailable,
     StatusError,
     TooManyRequests,
 )
@@ -484,3 +485,41 @@ def test_client_cert_without_key_is_rejected() -> None:
     )
     with pytest.raises(KubeconfigError, match="without a client key"):
         cfg.ssl_context()
+
+
+def test_unreachable_server_is_service_unavailable() -> None:
+    clock = VirtualClock()
+
+    async def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async def main() -> None:
+        c = make(clock, Recorder(refuse))
+        with pytest.raises(ServiceUnavailable, match="cannot reach the server: connection refused"):
+            await c.get("pods", "x")
+        with pytest.raises(ServiceUnavailable, match="connection refused"):
+            async for _ in c.watch("pods"):
+                pass
+
+    clock.run(main())
+
+
+def test_malformed_watch_line_is_reported() -> None:
+    clock = VirtualClock()
+
+    async def respond(_r: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"type": "ADDED", "object": {}}\n{not json\n')
+
+    async def main() -> list[str]:
+        c = make(clock, Recorder(respond))
+        seen: list[str] = []
+
+        async def consume() -> None:
+            async for t, _o in c.watch("pods"):
+                seen.append(t)
+
+        with pytest.raises(ServiceUnavailable, match="malformed stream"):
+            await consume()
+        return seen
+
+    assert clock.run(main()) == ["ADDED"]

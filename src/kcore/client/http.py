@@ -6,7 +6,8 @@ API over HTTP(S) with ``httpx``.
   ``strategic-merge-patch``, ``apply`` -> ``application/apply-patch+yaml`` with
   ``fieldManager`` and ``force``).
 * Non-2xx answers become :mod:`kcore.api.errors` (from the ``Status`` body when there is one,
-  else from the HTTP code).
+  else from the HTTP code); a server that cannot be reached is ``ServiceUnavailable`` (503), a
+  request that timed out ``Timeout`` (504).
 * ``429 TooManyRequests`` and ``5xx`` answers carrying ``Retry-After`` are retried after the
   advertised delay, up to ``max_retries`` times (client-go's behaviour).
 * Requests pass a client-side token bucket (``qps``/``burst``) on the client's
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 import kcore
-from kcore.api.errors import NotFound, StatusError
+from kcore.api.errors import NotFound, ServiceUnavailable, StatusError, Timeout
 from kcore.api.resources import ResourceInfo, resource_for
 from kcore.client.kubeconfig import KubeConfig, load_kubeconfig
 from kcore.client.rate_limiters import TokenBucket
@@ -228,8 +229,10 @@ class HTTPClient:
                     extensions=self._extensions,
                 )
             except httpx.TimeoutException as err:
-                raise StatusError.from_status(
-                    {"code": 504, "reason": "Timeout", "message": f"{method} {path}: {err}"}
+                raise Timeout(f"{method} {self.server}{path}: timed out: {err}") from err
+            except httpx.TransportError as err:
+                raise ServiceUnavailable(
+                    f"{method} {self.server}{path}: cannot reach the server: {err}"
                 ) from err
             code = resp.status_code
             if code < 300:
@@ -532,7 +535,13 @@ class _HTTPWatch:
             raise
         except (httpx.HTTPError, ValueError) as err:
             if not self._stopped:
-                await self._queue.put(err)
+                what = f"watch {client.server}{self._path}"
+                if isinstance(err, httpx.TransportError):
+                    wrapped: Exception = ServiceUnavailable(f"{what}: {err}")
+                else:
+                    wrapped = ServiceUnavailable(f"{what}: malformed stream: {err}")
+                wrapped.__cause__ = err
+                await self._queue.put(wrapped)
             return
         if not self._stopped:
             await self._queue.put(_END)
