@@ -1250,7 +1250,9 @@ struct Framework::Impl {
 
   static std::string histogram(const std::map<std::string, std::int64_t>& counts) {
     std::vector<std::string> parts;
-    for (const auto& [r, n] : counts) parts.push_back(std::to_string(n) + " " + r);
+    for (const auto& [r, n] : counts) {
+      if (n > 0) parts.push_back(std::to_string(n) + " " + r);
+    }
     std::sort(parts.begin(), parts.end());
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) {
