@@ -2277,7 +2277,10 @@ def _managed_fields(
 ) -> None:
     if not manager:
         return
-    from kcore.api import patch as patches
+    try:
+        from kcore.api import patch as patches
+    except ImportError:  # kcore.api.patch not available: no field ownership tracking
+        return
 
     update = getattr(patches, "update_managed_fields", None)
     if update is None:
