@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from kcore.api.errors import Expired, InternalError, NotFound, StatusDetails, TooManyRequests
+from kcore.api.errors import (
+    Expired,
+    InternalError,
+    NotFound,
+    ServiceUnavailable,
+    StatusDetails,
+    TooManyRequests,
+)
 from kcore.client.delta_fifo import DeletedFinalStateUnknown
 from kcore.client.informer import (
     FilteringResourceEventHandler,
@@ -247,6 +254,25 @@ def test_429_on_watch_backs_off_without_relisting() -> None:
         assert src.list_calls == 1
         src.add(pod("b"))
         await clock.run_until(lambda: "default/b" in inf.get_indexer(), timeout=5)
+        await stop(task)
+
+    clock.run(main())
+
+
+def test_unreachable_server_during_watch_rewatches_from_same_version() -> None:
+    clock = VirtualClock()
+    src = FakeControllerSource()
+    src.add(pod("a"))
+
+    async def main() -> None:
+        inf = SharedIndexInformer(src, clock)
+        task = await start(inf)
+        await clock.sleep(5)
+        src.watch_errors = [ServiceUnavailable("connection refused")] * 2
+        src.close_watches()
+        await clock.run_until(lambda: len(src.watch_calls) == 4, timeout=60)
+        assert src.list_calls == 1
+        assert {o.resource_version for o in src.watch_calls} == {"1"}
         await stop(task)
 
     clock.run(main())

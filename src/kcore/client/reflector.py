@@ -13,7 +13,8 @@ Cycle (``list_and_watch``), after client-go ``tools/cache/reflector.go``:
    ``last_sync_resource_version``. When the server ends a watch normally, watch again from there.
 3. An ``ERROR`` event or error with reason ``Expired``/``Gone`` (410) marks the version
    unavailable and returns: the next list reads at ``""``. ``TooManyRequests`` (429) and
-   refused connections back off and re-watch. Any other error returns and the list is retried
+   ``ServiceUnavailable`` (503, e.g. a refused connection) back off and re-watch from the same
+   version. Any other error returns and the list is retried
    after a backoff (0.8 s doubling to 30 s, reset after 2 quiet minutes, jittered).
 
 With ``resync_period > 0``, ``store.resync()`` is called every period while ``should_resync``
@@ -26,7 +27,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kcore.api.errors import Expired, Gone, StatusError, TooManyRequests
+from kcore.api.errors import Expired, Gone, ServiceUnavailable, StatusError, TooManyRequests
 from kcore.client.listwatch import ListOptions
 from kcore.util.wait import NO_JITTER_RAND, ExponentialBackoffManager, Rand
 
@@ -231,7 +232,7 @@ class Reflector:
             try:
                 stream = self._lw.watch(options)
             except StatusError as err:
-                if isinstance(err, TooManyRequests):
+                if isinstance(err, TooManyRequests | ServiceUnavailable):
                     await self._clock.sleep(self._backoff.backoff())
                     continue
                 if _is_expired(err):
@@ -245,8 +246,11 @@ class Reflector:
                     log.info("%s: watch closed: %s; relisting", self.name, err.message)
                     self._rv_unavailable = True
                     return
-                if isinstance(err, TooManyRequests):
-                    await self._clock.sleep(max(self._backoff.backoff(), 0.0))
+                if isinstance(err, TooManyRequests | ServiceUnavailable):
+                    # Overloaded or unreachable: wait, then watch again from the same version.
+                    await self._clock.sleep(
+                        max(self._backoff.backoff(), self._retry_after(err) or 0.0)
+                    )
                     continue
                 raise
             finally:
