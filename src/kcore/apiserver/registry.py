@@ -390,7 +390,7 @@ class APIRegistry:
         if current is None:
             self.ensure("endpoints", ep)
         elif current.get("subsets") != ep["subsets"]:
-            self.patch("endpoints", "kubernetes", {"subsets": ep["subsets"]}, namespace="default")
+            self.update("endpoints", {**current, "subsets": ep["subsets"]}, namespace="default")
 
     # ------------------------------------------------------------------ decoding
 
