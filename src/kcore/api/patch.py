@@ -796,10 +796,14 @@ def server_side_apply(
         remaining = fs - taken if force else fs
         owned_by_others |= remaining
         new_entries.append({**e, "fieldsV1": _to_trie(remaining)} if remaining != fs else e)
-    for path in sorted(previous - applied, key=len, reverse=True):
-        target = path[:-1] if path[-1] == "." else path
+    targets = {p[:-1] if p[-1] == "." else p for p in previous - applied}
+    removed: list[FieldPath] = []
+    for target in sorted(targets, key=lambda p: (len(p), p)):  # shallowest first
+        if any(target[: len(r)] == r for r in removed):
+            continue
         if not _covers(owned_by_others, target) and not _covers(applied, target):
             _remove_path(merged, target)
+            removed.append(target)
     mine = _entry(manager, "Apply", api_version, now, applied, subresource)
     old_index = next((i for i, e in enumerate(entries) if _entry_key(e) == me), None)
     if old_index is None:
