@@ -174,7 +174,10 @@ def test_watch_bookmarks_and_single_object_watch():
             base = "/api/v1/namespaces/default/configmaps"
             await c.post(base, json={"metadata": {"name": "one"}})
             await c.post(base, json={"metadata": {"name": "two"}})
-            url = f"{base}?watch=True&allowWatchBookmarks=True&fieldSelector=metadata.name%3Done&resourceVersion=0"
+            url = (
+                f"{base}?watch=True&allowWatchBookmarks=True"
+                "&fieldSelector=metadata.name%3Done&resourceVersion=0"
+            )
             async with c.stream("GET", url) as resp:
                 events = await asyncio.wait_for(_events(resp, 2), 10)
             assert events[0]["type"] == "ADDED"

@@ -551,7 +551,9 @@ class APIRegistry:
         self._after_create(r, stored)
         return self._out(r, stored)
 
-    def _prepare_for_create(self, r: _Res, new: Obj, field_manager: str | None) -> None:
+    def _prepare_for_create(
+        self, r: _Res, new: Obj, field_manager: str | None, *, applied: bool = False
+    ) -> None:
         md: dict[str, Any] = new["metadata"]
         for k in (
             "resourceVersion",
@@ -586,7 +588,8 @@ class APIRegistry:
             fins = spec.get("finalizers")
             if not isinstance(fins, list) or _NS_FINALIZER not in fins:
                 spec["finalizers"] = [*(fins if isinstance(fins, list) else []), _NS_FINALIZER]
-        _managed_fields(new, None, field_manager, operation="Update", clock=self._clock)
+        if not applied:
+            _managed_fields(new, None, field_manager, operation="Update", clock=self._clock)
 
     def _after_create(self, r: _Res, obj: Mapping[str, Any]) -> None:
         if r.name == "namespaces" and r.info.group == "":
@@ -1022,6 +1025,7 @@ class APIRegistry:
                     dry_run=dry_run,
                     field_manager=field_manager,
                     ctx=ctx,
+                    applied=patch_type == "apply",
                 )
             created = False
             result_old = old
@@ -1081,6 +1085,7 @@ class APIRegistry:
         dry_run: bool,
         field_manager: str | None,
         ctx: RequestContext,
+        applied: bool = False,
     ) -> Obj:
         md: dict[str, Any] = body["metadata"]
         if md.get("resourceVersion"):
@@ -1092,7 +1097,7 @@ class APIRegistry:
         )
         self.admission.admit(attrs)
         new = attrs.obj if attrs.obj is not None else new
-        self._prepare_for_create(r, new, field_manager)
+        self._prepare_for_create(r, new, field_manager, applied=applied)
         _validate_create(new)
         if r.name == "services" and r.info.group == "" and not dry_run:
             self.allocators.allocate_service(new, None)
@@ -1214,9 +1219,15 @@ class APIRegistry:
             return None
         if r.name == "resourcequotas" and subresource is None:
             new["status"] = self._quota_status(new, old)
-        _managed_fields(
-            new, old, field_manager, operation="Update", clock=self._clock, subresource=subresource
-        )
+        if patch_type != "apply":
+            _managed_fields(
+                new,
+                old,
+                field_manager,
+                operation="Update",
+                clock=self._clock,
+                subresource=subresource,
+            )
         if subresource is None or subresource in ("ephemeralcontainers", "resize"):
             _validate_update(new, old)
         attrs = adm.Attributes(
