@@ -117,6 +117,77 @@ struct PtsConstraint {
   bool self_match = false;
 };
 
+
+// Tournament (segment) tree over per-row totals storing (max, count of rows at max); infeasible
+// rows hold INT64_MIN. The k-th row (in row order) among those at the maximum is found in O(log n),
+// which is what the uniform tie-break needs.
+struct MaxTree {
+  std::size_t size = 1;
+  std::vector<std::int64_t> mx;
+  std::vector<std::uint32_t> cnt;
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+
+  void init(std::size_t n) {
+    size = 1;
+    while (size < n) size <<= 1;
+    mx.assign(2 * size, kNone);
+    cnt.assign(2 * size, 0);
+  }
+  void pull(std::size_t p) {
+    std::size_t a = 2 * p, b = a + 1;
+    if (mx[a] > mx[b]) {
+      mx[p] = mx[a];
+      cnt[p] = cnt[a];
+    } else if (mx[a] < mx[b]) {
+      mx[p] = mx[b];
+      cnt[p] = cnt[b];
+    } else {
+      mx[p] = mx[a];
+      cnt[p] = cnt[a] + cnt[b];
+    }
+  }
+  void set_leaf(std::size_t i, std::int64_t v) {
+    mx[i + size] = v;
+    cnt[i + size] = v == kNone ? 0 : 1;
+  }
+  void build() {
+    for (std::size_t p = size - 1; p >= 1; --p) pull(p);
+  }
+  void set(std::size_t i, std::int64_t v) {
+    set_leaf(i, v);
+    for (std::size_t p = (i + size) >> 1; p >= 1; p >>= 1) pull(p);
+  }
+  // Row of the k-th (0-based, row order) leaf holding the maximum.
+  std::size_t kth(std::uint64_t k) const {
+    std::size_t p = 1;
+    while (p < size) {
+      std::size_t a = 2 * p;
+      if (mx[a] == mx[p] && k < cnt[a]) {
+        p = a;
+      } else {
+        if (mx[a] == mx[p]) k -= cnt[a];
+        p = a + 1;
+      }
+    }
+    return p - size;
+  }
+};
+
+// Equivalence-class cache entry: per-row filter outcome and total score of one pod signature,
+// valid for the cache epoch it was built at; rows whose generation moved since (the dirty log)
+// are recomputed before use.
+struct EqEntry {
+  std::string sig;
+  std::uint64_t epoch = 0, terms_version = 0, dirty_pos = 0, last_used = 0;
+  bool cacheable = false;
+  bool balanced_ran = false;
+  std::vector<std::uint8_t> code;
+  std::vector<std::int64_t> total;
+  MaxTree tree;
+  std::int64_t feasible = 0;
+  std::int64_t taint_const = 0, na_const = 0;
+};
+
 }  // namespace
 
 std::string_view native_plugin_name(int id) noexcept {
@@ -138,7 +209,11 @@ struct Framework::Impl {
   std::vector<std::uint8_t> code;
   std::vector<std::int16_t> plug;
   std::vector<std::int32_t> reason;
-  std::vector<std::int8_t> na_match;  // -1 unknown
+  std::vector<std::int8_t> na_match;   // valid where na_stamp[row] == stamp
+  std::vector<std::uint32_t> na_stamp;
+  std::uint32_t stamp = 1;
+  std::vector<std::uint8_t> status_buf;
+  std::vector<std::int64_t> rs_count;
   std::vector<std::int64_t> scratch;
   // Reason sets (stable ids).
   std::vector<std::vector<std::string>> reason_sets;
@@ -148,6 +223,7 @@ struct Framework::Impl {
   // Per-cycle state.
   const PodInfo* pod = nullptr;
   std::vector<std::uint64_t> bad_taints, pref_taints;
+  bool any_bad_taint = false, any_pref_taint = false;
   bool na_skip = true;
   bool ports_skip = true;
   bool pts_skip = true;
@@ -156,6 +232,10 @@ struct Framework::Impl {
   TopoCounts existing_anti, aff_counts, anti_counts;
   bool self_match_all = false;
   std::vector<std::string> ext_reason;  // per external plugin: reason of the last filter
+  std::vector<std::unique_ptr<EqEntry>> eq;
+  std::uint64_t eq_clock = 0;
+  std::vector<std::uint32_t> row_seen;
+  std::uint32_t row_seen_stamp = 0;
 
   Impl(Framework& f, SchedulerCache& cache) : fw(f), c(cache) {
     if (f.cfg_.has_added_affinity) {
@@ -188,7 +268,9 @@ struct Framework::Impl {
       plug.resize(cap);
       reason.resize(cap);
       na_match.resize(cap);
+      na_stamp.resize(cap, 0);
       scratch.resize(cap);
+      status_buf.resize(cap);
     }
   }
 
@@ -214,7 +296,8 @@ struct Framework::Impl {
   // The pod's nodeSelector + required node affinity (nodeaffinity.GetRequiredNodeAffinity).
   bool required_matches(std::int32_t row) {
     auto r = static_cast<std::size_t>(row);
-    if (na_match[r] >= 0) return na_match[r] != 0;
+    if (na_stamp[r] == stamp) return na_match[r] != 0;
+    na_stamp[r] = stamp;
     const NodeTable& tb = c.table();
     bool ok = true;
     for (const auto& [k, v] : pod->node_selector) {
@@ -441,7 +524,14 @@ struct Framework::Impl {
         if (!tol) pref_taints[i / 64] |= std::uint64_t{1} << (i % 64);
       }
     }
-    std::fill(na_match.begin(), na_match.end(), -1);
+    if (++stamp == 0) {
+      std::fill(na_stamp.begin(), na_stamp.end(), 0);
+      stamp = 1;
+    }
+    any_bad_taint = false;
+    any_pref_taint = false;
+    for (auto w : bad_taints) any_bad_taint |= w != 0;
+    for (auto w : pref_taints) any_pref_taint |= w != 0;
     na_skip = true;
     ports_skip = true;
     pts_skip = true;
@@ -525,6 +615,7 @@ struct Framework::Impl {
           break;
         }
         case kTaintToleration: {
+          if (!any_bad_taint) break;
           std::int32_t rs = intern_reason(kReasonTaint);
           for (auto row : rows) {
             if (code[static_cast<std::size_t>(row)] == kOk && !taints_ok(row)) reject(row, id, kUnresolvable, rs);
@@ -600,13 +691,14 @@ struct Framework::Impl {
     return false;
   }
 
+  struct Check {
+    std::int32_t r;
+    std::int64_t v;
+  };
+
   void filter_fit(const std::vector<std::int32_t>& rows) {
     const NodeTable& tb = c.table();
     // Checked resources in kube-scheduler's order: cpu, memory, ephemeral-storage, scalars.
-    struct Check {
-      std::int32_t r;
-      std::int64_t v;
-    };
     std::vector<Check> checks;
     for (std::int32_t base : {kResCpu, kResMemory, kResEphemeral}) {
       for (const auto& [r, v] : pod->requests) {
@@ -621,6 +713,33 @@ struct Framework::Impl {
       return c.resources().name(a.r) < c.resources().name(b.r);
     });
     checks.insert(checks.end(), scalars.begin(), scalars.end());
+    const auto& pods_alloc = tb.allocatable[kResPods];
+    if (checks.size() <= 2 && !pod->requests_nothing) {
+      // Common case (cpu and/or memory): fused branch-light pass; failures go to the general path.
+      const std::int64_t* pc = tb.pod_count.data();
+      const std::int64_t* pa = pods_alloc.data();
+      const std::int64_t* a0 = tb.allocatable[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
+      const std::int64_t* u0 = tb.requested[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
+      const std::int64_t v0 = checks.empty() ? 0 : checks[0].v;
+      const std::int64_t* a1 = tb.allocatable[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
+      const std::int64_t* u1 = tb.requested[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
+      const std::int64_t v1 = checks.size() < 2 ? 0 : checks[1].v;
+      std::vector<std::int32_t> slow;
+      for (auto row : rows) {
+        auto i = static_cast<std::size_t>(row);
+        if (code[i] != kOk) continue;
+        bool fits = (pc[i] + 1 <= pa[i]) & (v0 <= a0[i] - u0[i]) & (v1 <= a1[i] - u1[i]);
+        if (!fits) slow.push_back(row);
+      }
+      if (slow.empty()) return;
+      filter_fit_rows(slow, checks);
+      return;
+    }
+    filter_fit_rows(rows, checks);
+  }
+
+  void filter_fit_rows(const std::vector<std::int32_t>& rows, const std::vector<Check>& checks) {
+    const NodeTable& tb = c.table();
     std::unordered_map<std::uint64_t, std::int32_t> mask_ids;
     const auto& pods_alloc = tb.allocatable[kResPods];
     for (auto row : rows) {
@@ -690,51 +809,60 @@ struct Framework::Impl {
     bool aff_empty = !aff_counts.has_positive_entries();
     bool anti_any = anti_counts.has_positive_entries();
     bool exist_any = existing_anti.has_positive_entries();
+    struct Probe {
+      const LabelColumn* col;
+      const std::vector<std::int64_t>* counts;
+    };
+    std::vector<Probe> aff, anti, exist;
+    for (const auto& t : pod->aff_required) aff.push_back({tb.column(t.topology_key), aff_counts.find(t.topology_key)});
+    if (anti_any) {
+      for (const auto& t : pod->anti_required) {
+        const auto* cnt = anti_counts.find(t.topology_key);
+        if (cnt) anti.push_back({tb.column(t.topology_key), cnt});
+      }
+    }
+    if (exist_any) {
+      for (const auto& [key, counts] : existing_anti.keys) exist.push_back({tb.column(key), &counts});
+    }
+    auto positive = [](const Probe& p, std::size_t r) {
+      std::int32_t d = p.col->domain[r];
+      return d >= 0 && p.counts && static_cast<std::size_t>(d) < p.counts->size() &&
+             (*p.counts)[static_cast<std::size_t>(d)] > 0;
+    };
     for (auto row : rows) {
       auto r = static_cast<std::size_t>(row);
       if (code[r] != kOk) continue;
-      // Incoming pod's required affinity.
       bool ok = true, pods_exist = true;
-      for (const auto& t : pod->aff_required) {
-        const LabelColumn* col = tb.column(t.topology_key);
-        if (!col || col->value[r] < 0) {
+      for (const auto& p : aff) {
+        if (!p.col || p.col->value[r] < 0) {
           ok = false;
           break;
         }
-        if (aff_counts.get(t.topology_key, col->domain[r]) <= 0) pods_exist = false;
+        if (!positive(p, r)) pods_exist = false;
       }
       if (ok && !pods_exist) ok = aff_empty && self_match_all;
       if (!ok) {
         reject(row, kInterPodAffinity, kUnresolvable, rs_aff);
         continue;
       }
-      if (anti_any) {
-        bool bad = false;
-        for (const auto& t : pod->anti_required) {
-          const LabelColumn* col = tb.column(t.topology_key);
-          if (col && col->value[r] >= 0 && anti_counts.get(t.topology_key, col->domain[r]) > 0) {
-            bad = true;
-            break;
-          }
-        }
-        if (bad) {
-          reject(row, kInterPodAffinity, kUnsched, rs_anti);
-          continue;
+      bool bad = false;
+      for (const auto& p : anti) {
+        if (p.col && positive(p, r)) {
+          bad = true;
+          break;
         }
       }
-      if (exist_any) {
-        bool bad = false;
-        for (const auto& [key, counts] : existing_anti.keys) {
-          const LabelColumn* col = tb.column(key);
-          if (!col || col->domain[r] < 0) continue;
-          auto d = static_cast<std::size_t>(col->domain[r]);
-          if (d < counts.size() && counts[d] > 0) {
-            bad = true;
-            break;
-          }
-        }
-        if (bad) reject(row, kInterPodAffinity, kUnsched, rs_exist);
+      if (bad) {
+        reject(row, kInterPodAffinity, kUnsched, rs_anti);
+        continue;
       }
+      for (const auto& p : exist) {
+        if (p.col && positive(p, r)) {
+          bad = true;
+          break;
+        }
+      }
+      if (bad) reject(row, kInterPodAffinity, kUnsched, rs_exist);
     }
   }
 
@@ -804,8 +932,33 @@ struct Framework::Impl {
     return shape.empty() ? 0 : shape.back().second;
   }
 
+  bool default_resources(const std::vector<ResourceWeight>& res) const {
+    return res.size() == 2 && res[0].name == "cpu" && res[1].name == "memory";
+  }
+
   void score_fit(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
     const auto& res = fw.cfg_.fit_resources;
+    if (fw.cfg_.scoring == ScoringType::kLeastAllocated && default_resources(res)) {
+      // LeastAllocated over cpu and memory (non-zero requests), branch-light column loop.
+      const NodeTable& tb = c.table();
+      const std::int64_t* ac = tb.allocatable[kResCpu].data();
+      const std::int64_t* am = tb.allocatable[kResMemory].data();
+      const std::int64_t* rc = tb.nonzero_cpu.data();
+      const std::int64_t* rm = tb.nonzero_mem.data();
+      const std::int64_t wc = res[0].weight, wm = res[1].weight;
+      const std::int64_t pc = pod->nonzero_cpu, pm = pod->nonzero_mem;
+      for (std::size_t k = 0; k < F.size(); ++k) {
+        auto i = static_cast<std::size_t>(F[k]);
+        std::int64_t a1 = ac[i], a2 = am[i];
+        std::int64_t q1 = rc[i] + pc, q2 = rm[i] + pm;
+        std::int64_t s1 = (a1 == 0 || q1 > a1) ? 0 : (a1 - q1) * kMaxNodeScore / a1;
+        std::int64_t s2 = (a2 == 0 || q2 > a2) ? 0 : (a2 - q2) * kMaxNodeScore / a2;
+        std::int64_t ws = (a1 != 0 ? wc : 0) + (a2 != 0 ? wm : 0);
+        std::int64_t num = (a1 != 0 ? s1 * wc : 0) + (a2 != 0 ? s2 * wm : 0);
+        out[k] = ws == 0 ? 0 : num / ws;
+      }
+      return;
+    }
     std::vector<std::int32_t> idx;
     std::vector<std::int64_t> preq;
     for (const auto& rw : res) {
@@ -865,6 +1018,23 @@ struct Framework::Impl {
       if (v != 0) best_effort = false;
     }
     if (best_effort) return false;
+    if (default_resources(res)) {
+      const NodeTable& tb = c.table();
+      const std::int64_t* ac = tb.allocatable[kResCpu].data();
+      const std::int64_t* am = tb.allocatable[kResMemory].data();
+      const std::int64_t* rc = tb.requested[kResCpu].data();
+      const std::int64_t* rm = tb.requested[kResMemory].data();
+      const std::int64_t pc = preq[0], pm = preq[1];
+      for (std::size_t k = 0; k < F.size(); ++k) {
+        auto i = static_cast<std::size_t>(F[k]);
+        std::int64_t a1 = ac[i], a2 = am[i];
+        double f1 = a1 != 0 ? std::min(1.0, static_cast<double>(rc[i] + pc) / static_cast<double>(a1)) : 0;
+        double f2 = a2 != 0 ? std::min(1.0, static_cast<double>(rm[i] + pm) / static_cast<double>(a2)) : 0;
+        double sd = (a1 != 0 && a2 != 0) ? std::fabs((f1 - f2) / 2) : 0.0;
+        out[k] = static_cast<std::int64_t>((1 - sd) * static_cast<double>(kMaxNodeScore));
+      }
+      return true;
+    }
     std::vector<double> fr;
     for (std::size_t k = 0; k < F.size(); ++k) {
       fr.clear();
@@ -893,6 +1063,10 @@ struct Framework::Impl {
 
   void score_taint(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
     const NodeTable& tb = c.table();
+    if (!any_pref_taint) {
+      std::fill(out.begin(), out.end(), kMaxNodeScore);
+      return;
+    }
     std::int64_t mx = 0;
     for (std::size_t k = 0; k < F.size(); ++k) {
       const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(F[k]) * tb.taint_words];
@@ -1385,6 +1559,230 @@ struct Framework::Impl {
     return kOk;
   }
 
+
+  // --- equivalence-class cache -----------------------------------------------------------------
+  bool profile_cacheable() const {
+    if (!fw.cfg_.external.empty() || fw.cfg_.percentage_of_nodes_to_score >= 0) return false;
+    for (const auto& [id, w] : fw.cfg_.scores) {
+      if (id >= kNumNativePlugins) return false;
+    }
+    return true;
+  }
+
+  // IPA contributes nothing for this pod (its PreFilter and PreScore both skip).
+  bool ipa_inert() const {
+    if (!pod->aff_required.empty() || !pod->anti_required.empty() || !pod->aff_preferred.empty() ||
+        !pod->anti_preferred.empty()) {
+      return false;
+    }
+    for (const auto& e : c.existing_terms()) {
+      if (e.total <= 0) continue;
+      if (e.kind == kReqAff && fw.cfg_.hard_pod_affinity_weight <= 0) continue;
+      if (existing_term_matches_incoming(e.term)) return false;
+    }
+    return true;
+  }
+
+  bool uses_plugin(int id) const {
+    for (int f : fw.cfg_.filters) {
+      if (f == id) return true;
+    }
+    for (const auto& [s, w] : fw.cfg_.scores) {
+      if (s == id) return true;
+    }
+    return false;
+  }
+
+  // Recomputes one row of an entry (filters, then row-local scores + constants).
+  void eq_row(EqEntry& e, std::int32_t row) {
+    auto r = static_cast<std::size_t>(row);
+    bool was = e.code[r] == kOk && c.table().live[r];
+    std::int64_t tot = MaxTree::kNone;
+    std::uint8_t cd = kUnresolvable;
+    if (c.table().live[r]) {
+      std::vector<std::int32_t> one{row};
+      run_filters(one);
+      cd = code[r];
+      if (cd == kOk) tot = eq_scores(e, one);
+    }
+    e.code[r] = cd;
+    bool now = cd == kOk;
+    e.feasible += static_cast<std::int64_t>(now) - static_cast<std::int64_t>(was);
+    e.total[r] = tot;
+    e.tree.set(r, tot);
+  }
+
+  std::int64_t eq_scores(EqEntry& e, const std::vector<std::int32_t>& one) {
+    std::int64_t tot = 0;
+    std::vector<std::int64_t> out(1);
+    std::string err;
+    for (const auto& [id, w] : fw.cfg_.scores) {
+      switch (id) {
+        case kTaintToleration: tot += w * e.taint_const; break;
+        case kNodeAffinity: tot += w * e.na_const; break;
+        case kNodeResourcesFit: score_fit(one, out); tot += w * out[0]; break;
+        case kNodeResourcesBalancedAllocation:
+          if (e.balanced_ran) {
+            score_balanced(one, out);
+            tot += w * out[0];
+          }
+          break;
+        case kImageLocality: score_image(one, out); tot += w * out[0]; break;
+        default: break;  // VolumeBinding / PTS / IPA skip, DynamicResources scores 0
+      }
+    }
+    return tot;
+  }
+
+  // Builds (or rebuilds) an entry with a full pass over all rows. Returns false when this pod
+  // needs the full framework path (non-constant global normalisation, PreFilterResult, ...).
+  bool eq_build(EqEntry& e) {
+    const NodeTable& tb = c.table();
+    const auto& live = c.live_rows();
+    e.epoch = c.epoch();
+    e.terms_version = c.terms_version();
+    e.dirty_pos = c.dirty_end();
+    e.cacheable = false;
+    std::uint8_t rc;
+    std::string rp;
+    std::vector<std::string> rr, names;
+    bool has_result = false;
+    if (!prefilter(rc, rp, rr, has_result, names) || has_result) return false;
+    if (!pts_skip || !ipa_skip) return false;
+    // Global normalisations must be constant over all rows for per-row reuse to be exact.
+    std::vector<std::int64_t> out(live.size());
+    if (uses_plugin(kTaintToleration)) {
+      std::int64_t first = -1;
+      for (auto row : live) {
+        const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(row) * tb.taint_words];
+        std::int64_t n = 0;
+        if (any_pref_taint) {
+          for (std::size_t w = 0; w < tb.taint_words; ++w) n += __builtin_popcountll(b[w] & pref_taints[w]);
+        }
+        if (first < 0) first = n;
+        if (n != first) return false;
+      }
+      e.taint_const = first <= 0 ? kMaxNodeScore : 0;
+    }
+    if (uses_plugin(kNodeAffinity) && (pod->has_preferred || (added && added->has_preferred))) {
+      bool ran = score_node_affinity(live, out);
+      (void)ran;
+      for (auto v : out) {
+        if (v != out[0]) return false;
+      }
+      e.na_const = out.empty() ? 0 : out[0];
+    } else {
+      e.na_const = 0;
+    }
+    {
+      std::vector<std::int32_t> any_row(live.begin(), live.begin() + std::min<std::size_t>(1, live.size()));
+      std::vector<std::int64_t> o1(any_row.size());
+      e.balanced_ran = any_row.empty() ? false : score_balanced(any_row, o1);
+    }
+    run_filters(live);
+    e.code.assign(tb.capacity, kUnresolvable);
+    e.total.assign(tb.capacity, MaxTree::kNone);
+    e.tree.init(tb.capacity);
+    e.feasible = 0;
+    std::vector<std::int32_t> F;
+    for (auto row : live) {
+      auto r = static_cast<std::size_t>(row);
+      e.code[r] = code[r];
+      if (code[r] == kOk) F.push_back(row);
+    }
+    e.feasible = static_cast<std::int64_t>(F.size());
+    std::vector<std::int64_t> tot(F.size(), 0), o(F.size());
+    std::string err;
+    for (const auto& [id, w] : fw.cfg_.scores) {
+      switch (id) {
+        case kTaintToleration:
+          for (auto& t : tot) t += w * e.taint_const;
+          break;
+        case kNodeAffinity:
+          for (auto& t : tot) t += w * e.na_const;
+          break;
+        case kNodeResourcesFit:
+        case kImageLocality:
+          run_score(id, F, o, err);
+          for (std::size_t k = 0; k < F.size(); ++k) tot[k] += w * o[k];
+          break;
+        case kNodeResourcesBalancedAllocation:
+          if (e.balanced_ran) {
+            score_balanced(F, o);
+            for (std::size_t k = 0; k < F.size(); ++k) tot[k] += w * o[k];
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    for (std::size_t k = 0; k < F.size(); ++k) {
+      e.total[static_cast<std::size_t>(F[k])] = tot[k];
+      e.tree.set_leaf(static_cast<std::size_t>(F[k]), tot[k]);
+    }
+    e.tree.build();
+    e.cacheable = true;
+    return true;
+  }
+
+  // Cached cycle: returns true with `row` set (-1: nothing fits -> caller runs the full pass).
+  bool eq_cycle(std::int32_t& row, bool& consumed) {
+    consumed = false;
+    if (!profile_cacheable()) return false;
+    if (pod->has_spread_constraints || !ipa_inert()) return false;
+    EqEntry* e = nullptr;
+    for (auto& p : eq) {
+      if (p->sig == pod->signature) e = p.get();
+    }
+    if (!e) {
+      if (eq.size() >= 8) {
+        auto victim = std::min_element(eq.begin(), eq.end(), [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
+        eq.erase(victim);
+      }
+      eq.push_back(std::make_unique<EqEntry>());
+      e = eq.back().get();
+      e->sig = pod->signature;
+      e->epoch = 0;
+    }
+    e->last_used = ++eq_clock;
+    if (e->epoch != c.epoch() || e->dirty_pos < c.dirty_base()) {
+      if (!eq_build(*e)) return false;
+    } else if (!e->cacheable) {
+      return false;
+    } else {
+      if (e->terms_version != c.terms_version()) e->terms_version = c.terms_version();
+      // Per-cycle pod state for row recomputation.
+      std::uint8_t rc;
+      std::string rp;
+      std::vector<std::string> rr, names;
+      bool has_result = false;
+      if (!prefilter(rc, rp, rr, has_result, names) || has_result || !pts_skip || !ipa_skip) return false;
+      if (row_seen.size() < c.table().capacity) row_seen.resize(c.table().capacity, 0);
+      if (++row_seen_stamp == 0) {
+        std::fill(row_seen.begin(), row_seen.end(), 0);
+        row_seen_stamp = 1;
+      }
+      std::uint64_t end = c.dirty_end();
+      for (std::uint64_t pos = e->dirty_pos; pos < end; ++pos) {
+        std::int32_t r = c.dirty_at(pos);
+        auto ri = static_cast<std::size_t>(r);
+        if (row_seen[ri] == row_seen_stamp) continue;
+        row_seen[ri] = row_seen_stamp;
+        eq_row(*e, r);
+      }
+      e->dirty_pos = end;
+    }
+    if (e->feasible == 0) return false;
+    if (e->feasible == 1) {
+      row = static_cast<std::int32_t>(e->tree.kth(0));
+      return true;
+    }
+    std::uint64_t k = fw.rng_.below(e->tree.cnt[1]);
+    consumed = true;
+    row = static_cast<std::int32_t>(e->tree.kth(k));
+    return true;
+  }
+
   // --- percentageOfNodesToScore emulation ------------------------------------------------------
   std::size_t next_start = 0;
 
@@ -1460,6 +1858,16 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
     res.message = "no nodes available to schedule pods";
     return finish();
   }
+  if (use_eq_cache_ && detail == nullptr) {
+    std::int32_t row = -1;
+    bool consumed = false;
+    if (im.eq_cycle(row, consumed) && row >= 0) {
+      ++cache_hits_;
+      res.code = Code::kSuccess;
+      res.row = row;
+      return finish();
+    }
+  }
   const auto n_all = static_cast<std::int64_t>(live.size());
   std::uint8_t rej_code = 0;
   std::string rej_plugin;
@@ -1469,7 +1877,8 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
   bool ok = im.prefilter(rej_code, rej_plugin, rej_reasons, has_result, result_names);
   // Per-row status for PostFilter (kOk = feasible). Rows outside a PreFilterResult and all rows
   // on a PreFilter rejection carry the rejecting status.
-  std::vector<std::uint8_t> status(tb.capacity, kOk);
+  std::vector<std::uint8_t>& status = im.status_buf;
+  for (auto row : live) status[static_cast<std::size_t>(row)] = kOk;
   std::string fit_message;
   std::vector<std::int32_t> feasible;
   std::map<std::string, std::int64_t> hist;
@@ -1532,43 +1941,47 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
       rows.swap(kept);
     }
     std::string na_label = "NodeAffinity";
-    std::int64_t absent = n_all - static_cast<std::int64_t>(rows.size());
+    std::int64_t outside = 0;
+    std::vector<std::int64_t>& rs_count = im.rs_count;
+    rs_count.assign(im.reason_sets.size(), 0);
+    const std::uint8_t* cd = im.code.data();
     for (auto row : live) {
       auto r = static_cast<std::size_t>(row);
       bool in_rows = has_result ? in_result[r] != 0 : true;
       if (!visited.empty()) in_rows = in_rows && visited[r];
       if (!in_rows) {
+        status[r] = kUnresolvable;
         if (has_result && !in_result[r]) {
-          status[r] = kUnresolvable;
+          ++outside;
           if (detail) {
             detail->failures.push_back({row, na_label, kUnresolvable,
                                         {"node(s) didn't satisfy plugin(s) [NodeAffinity]"}});
           }
-        } else {
-          status[r] = kUnresolvable;  // not evaluated (sampling): absent from the status map
         }
         continue;
       }
-      if (im.code[r] == kOk) {
+      if (cd[r] == kOk) {
         feasible.push_back(row);
         continue;
       }
-      status[r] = im.code[r];
-      for (const auto& rsn : im.reason_sets[static_cast<std::size_t>(im.reason[r])]) hist[rsn] += 1;
+      status[r] = cd[r];
+      rs_count[static_cast<std::size_t>(im.reason[r])] += 1;
       if (detail) {
-        detail->failures.push_back({row, im.plugin_label(im.plug[r]), im.code[r],
+        detail->failures.push_back({row, im.plugin_label(im.plug[r]), cd[r],
                                     im.reason_sets[static_cast<std::size_t>(im.reason[r])]});
       }
     }
-    if (has_result && absent > 0) {
-      std::int64_t outside = 0;
-      for (auto row : live) outside += in_result[static_cast<std::size_t>(row)] ? 0 : 1;
+    if (feasible.empty()) {
+      for (std::size_t i = 0; i < rs_count.size(); ++i) {
+        if (rs_count[i] == 0) continue;
+        for (const auto& rsn : im.reason_sets[i]) hist[rsn] += rs_count[i];
+      }
       if (outside > 0) hist["node(s) didn't satisfy plugin(s) [NodeAffinity]"] += outside;
+      fit_message = "0/" + std::to_string(n_all) + " nodes are available";
+      std::string h = Impl::histogram(hist);
+      fit_message += ":";
+      if (!h.empty()) fit_message += " " + h + ".";
     }
-    fit_message = "0/" + std::to_string(n_all) + " nodes are available";
-    std::string h = Impl::histogram(hist);
-    fit_message += ":";
-    if (!h.empty()) fit_message += " " + h + ".";
     if (detail) {
       detail->evaluated_rows = rows;
       detail->feasible_rows = feasible;

@@ -640,6 +640,47 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   p->has_pod_affinity = spec.has_pod_affinity || spec.has_pod_anti_affinity;
 
   p->priority = spec.priority;
+  // Equivalence signature: every input of filters and scores except the pod's identity.
+  {
+    std::string& g = p->signature;
+    auto add = [&g](std::int64_t v) {
+      g += std::to_string(v);
+      g += ',';
+    };
+    add(p->ns);
+    for (const auto& [k, v] : p->labels) { add(k); add(v); }
+    g += '|';
+    g += p->node_name + "|" + p->controller_api_version + "|" + p->controller_kind + "|" + p->controller_name + "|";
+    for (const auto& [r, v] : p->requests) { add(r); add(v); }
+    add(p->nonzero_cpu);
+    add(p->nonzero_mem);
+    add(p->has_node_selector);
+    for (const auto& [k, v] : p->node_selector) { add(k); add(v); }
+    add(p->has_required_affinity);
+    auto term = [&](const NodeTerm& t) {
+      g += 'T';
+      add(t.error);
+      CompiledSelector tmp;
+      tmp.reqs = t.exprs;
+      tmp.append_key(g);
+      for (const auto& f : t.fields) g += (f.in ? "+" : "-") + f.name + ",";
+    };
+    for (const auto& t : p->required.terms) term(t);
+    add(p->has_name_result);
+    for (const auto& n : p->name_result) g += n + ",";
+    add(p->has_preferred);
+    for (const auto& t : p->preferred) { add(t.weight); term(t.term); }
+    g += '|';
+    for (const auto& t : p->tolerations) { add(t.key); add(t.exists); add(t.value); add(t.effect); }
+    g += '|';
+    for (const auto& u : p->ports) { add(u.ip); add(u.proto); add(u.port); }
+    g += '|';
+    for (auto i : p->images) add(i);
+    add(p->num_containers);
+    add(p->has_spread_constraints);
+    add(static_cast<std::int64_t>(p->aff_required.size() + p->anti_required.size() + p->aff_preferred.size() +
+                                  p->anti_preferred.size()));
+  }
   p->preempt_never = spec.preempt_never;
   p->terminating = spec.terminating;
   p->terminating_by_preemption = spec.terminating_by_preemption;
@@ -744,6 +785,7 @@ void SchedulerCache::index_terms(std::int32_t slot) {
         e.total = 0;
         e.key = key;
         term_by_key_.emplace(key, id);
+        ++terms_version_;
       }
       ExistingTerm& e = terms_[static_cast<std::size_t>(id)];
       e.per_row[static_cast<std::size_t>(rec.row)] += 1;
@@ -766,6 +808,7 @@ void SchedulerCache::unindex_terms(std::int32_t slot) {
     if (e.total == 0) {
       term_by_key_.erase(e.key);
       e.key.clear();
+      ++terms_version_;
       free_terms_.push_back(id);
     }
   }

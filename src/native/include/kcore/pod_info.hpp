@@ -132,6 +132,9 @@ struct PodInfo {
   bool terminating = false;
   bool terminating_by_preemption = false;
   std::int64_t start_time_ns = kNoTime;
+  // Equivalence-class signature (filled at compile time; identity excluded). Pods with equal
+  // signatures and no spreading/affinity get identical filter codes and scores on a given row.
+  std::string signature;
 };
 
 using PodInfoPtr = std::shared_ptr<const PodInfo>;

@@ -153,6 +153,15 @@ class SchedulerCache {
   std::uint64_t epoch() const noexcept { return epoch_; }
   std::uint64_t pod_epoch() const noexcept { return pod_epoch_; }
   std::uint64_t affinity_pods() const noexcept { return affinity_pods_; }
+  // Existing-term index version: bumps whenever a distinct term appears or disappears.
+  std::uint64_t terms_version() const noexcept { return terms_version_; }
+  // Dirty-row log: every row whose generation bumped, in order. Positions are absolute;
+  // `dirty_base()` is the oldest position still kept (older consumers must rebuild).
+  std::uint64_t dirty_end() const noexcept { return dirty_base_ + dirty_log_.size(); }
+  std::uint64_t dirty_base() const noexcept { return dirty_base_; }
+  std::int32_t dirty_at(std::uint64_t pos) const noexcept {
+    return dirty_log_[static_cast<std::size_t>(pos - dirty_base_)];
+  }
 
   // Matchers: per-node counts of pods matching a set of clauses.
   const Matcher& matcher(std::vector<MatchClause> clauses, bool exclude_terminating);
@@ -168,7 +177,15 @@ class SchedulerCache {
   void account_pod(std::int32_t slot, int sign);
   void index_terms(std::int32_t slot);
   void unindex_terms(std::int32_t slot);
-  void bump_row(std::int32_t row) { t_.generation[static_cast<std::size_t>(row)] = ++gen_; }
+  void bump_row(std::int32_t row) {
+    t_.generation[static_cast<std::size_t>(row)] = ++gen_;
+    if (dirty_log_.size() >= (std::size_t{1} << 20)) {
+      std::size_t half = dirty_log_.size() / 2;
+      dirty_log_.erase(dirty_log_.begin(), dirty_log_.begin() + static_cast<std::ptrdiff_t>(half));
+      dirty_base_ += half;
+    }
+    dirty_log_.push_back(row);
+  }
   void compile_selector(const LabelSelectorSpec& s, CompiledSelector& out, bool nil_is_nothing);
   void compile_requirements(const std::vector<RequirementSpec>& reqs, CompiledSelector& out);
   void compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out);
@@ -204,6 +221,9 @@ class SchedulerCache {
   mutable std::vector<std::int64_t> numeric_value_;
   std::uint64_t gen_ = 0, epoch_ = 1, pod_epoch_ = 0, seq_ = 0, use_clock_ = 0;
   std::uint64_t affinity_pods_ = 0;  // live pods carrying any (anti-)affinity term
+  std::uint64_t terms_version_ = 0;
+  std::vector<std::int32_t> dirty_log_;
+  std::uint64_t dirty_base_ = 0;
 };
 
 }  // namespace kcore
