@@ -53,6 +53,22 @@ std::string code_name(std::uint8_t c) {
   }
 }
 
+// Exact floor(t / a) for 0 <= t, 0 < a, through a pipelined double division with a one-step
+// correction (exact whenever both operands are below 2^52; falls back to integer division).
+inline std::int64_t exact_div(std::int64_t t, std::int64_t a) noexcept {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 52;
+  if (t < kLimit && a < kLimit) {
+    auto d = static_cast<std::int64_t>(static_cast<double>(t) / static_cast<double>(a));
+    if (d * a > t) {
+      --d;
+    } else if ((d + 1) * a <= t) {
+      ++d;
+    }
+    return d;
+  }
+  return t / a;
+}
+
 bool req_matches(const CompiledRequirement& r, std::int32_t v, const SchedulerCache& c) {
   switch (r.op) {
     case SelOp::kIn: return v >= 0 && std::binary_search(r.values.begin(), r.values.end(), v);
@@ -436,7 +452,7 @@ struct Framework::Impl {
       }
       if (!all) continue;
       for (auto& p : pts) {
-        if (p.c.honor_node_affinity && !required_matches(row)) continue;
+        if (p.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row)) continue;
         if (p.c.honor_node_taints && !taints_ok(row)) continue;
         auto dom = static_cast<std::size_t>(p.col->domain[static_cast<std::size_t>(row)]);
         p.dom_present[dom] = 1;
@@ -951,11 +967,11 @@ struct Framework::Impl {
         auto i = static_cast<std::size_t>(F[k]);
         std::int64_t a1 = ac[i], a2 = am[i];
         std::int64_t q1 = rc[i] + pc, q2 = rm[i] + pm;
-        std::int64_t s1 = (a1 == 0 || q1 > a1) ? 0 : (a1 - q1) * kMaxNodeScore / a1;
-        std::int64_t s2 = (a2 == 0 || q2 > a2) ? 0 : (a2 - q2) * kMaxNodeScore / a2;
+        std::int64_t s1 = (a1 == 0 || q1 > a1) ? 0 : exact_div((a1 - q1) * kMaxNodeScore, a1);
+        std::int64_t s2 = (a2 == 0 || q2 > a2) ? 0 : exact_div((a2 - q2) * kMaxNodeScore, a2);
         std::int64_t ws = (a1 != 0 ? wc : 0) + (a2 != 0 ? wm : 0);
         std::int64_t num = (a1 != 0 ? s1 * wc : 0) + (a2 != 0 ? s2 * wm : 0);
-        out[k] = ws == 0 ? 0 : num / ws;
+        out[k] = ws == 0 ? 0 : (ws == 2 ? num / 2 : num / ws);
       }
       return;
     }
@@ -1188,7 +1204,7 @@ struct Framework::Impl {
       auto r = static_cast<std::size_t>(row);
       if (require_all && !has_all(r)) continue;
       for (auto& s : soft) {
-        if (s.c.honor_node_affinity && !required_matches(row)) continue;
+        if (s.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row)) continue;
         if (s.c.honor_node_taints && !taints_ok(row)) continue;
         if (s.hostname) continue;
         std::size_t d = dom_of(s, r);
@@ -1911,6 +1927,7 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
       rows = live;
     }
     im.run_filters(rows);
+    feasible.reserve(rows.size());
     // percentageOfNodesToScore emulation: walk rows in zone-interleaved order from the rotating
     // start index and stop once enough feasible rows were found; unvisited rows are not reported.
     std::vector<std::uint8_t> visited;
