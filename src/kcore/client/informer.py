@@ -502,14 +502,15 @@ class SharedInformerFactory:
         inf = self.informer_for(resource, **selectors)  # type: ignore[arg-type]
         return Lister(inf.get_indexer(), info.qualified)
 
+    @staticmethod
+    def _display(key: tuple[str, str, str]) -> str:
+        res, ls, fs = key
+        return res + (f"?labels={ls}" if ls else "") + (f"?fields={fs}" if fs else "")
+
     @property
     def informers(self) -> dict[str, SharedIndexInformer]:
         """Every informer created so far, by ``resource[.group]`` (+ selectors if any)."""
-        out: dict[str, SharedIndexInformer] = {}
-        for (res, ls, fs), inf in self._informers.items():
-            name = res + (f"?labels={ls}" if ls else "") + (f"?fields={fs}" if fs else "")
-            out[name] = inf
-        return out
+        return {self._display(k): inf for k, inf in self._informers.items()}
 
     def start(self) -> None:
         """Run every informer that is not running yet (needs a running event loop)."""
@@ -522,16 +523,11 @@ class SharedInformerFactory:
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> dict[str, bool]:
         """Wait for every started informer; the result says which synced."""
-        names = self.informers
-        keyed = {
-            name: inf
-            for name, inf in names.items()
-            if any(inf is self._informers[k] for k in self._tasks)
-        }
-        results: dict[str, bool] = {}
-        for name, inf in keyed.items():
-            results[name] = await wait_for_cache_sync(inf, timeout=timeout)
-        return results
+        keys = list(self._tasks)
+        synced = await asyncio.gather(
+            *(wait_for_cache_sync(self._informers[k], timeout=timeout) for k in keys)
+        )
+        return {self._display(k): ok for k, ok in zip(keys, synced, strict=True)}
 
     async def shutdown(self) -> None:
         """Cancel every informer task and wait for them to end."""
