@@ -1254,6 +1254,10 @@ class APIRegistry:
         md = meta(stored)
         if r.name in ("pods",) and r.info.group == "":
             self._adjust_quota(r, old, stored)
+        elif r.name == "services" and r.info.group == "":
+            # Node ports (or an address) the new spec no longer holds go back to the range.
+            self.allocators.release_service(old, keep=stored)
+            self._adjust_quota(r, old, stored)
         if (
             md.get("deletionTimestamp")
             and not md.get("finalizers")
