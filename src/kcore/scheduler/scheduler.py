@@ -51,7 +51,12 @@ AlreadyExistsError = _native.AlreadyExistsError
 
 
 def _pod_key(pod: Mapping[str, Any]) -> tuple[str, str]:
+    if not isinstance(pod, Mapping):
+        msg = f"pod: expected a mapping, got {type(pod).__name__}"
+        raise InvalidObjectError(msg)
     meta = pod.get("metadata") or {}
+    if not isinstance(meta, Mapping):
+        return "default", ""
     return str(meta.get("namespace") or "default"), str(meta.get("name") or "")
 
 

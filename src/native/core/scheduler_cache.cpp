@@ -853,7 +853,8 @@ void SchedulerCache::add_pod_as(const PodInfoPtr& pod, const std::string& ns,
   account_pod(slot, +1);
 }
 
-void SchedulerCache::remove_pod(const std::string& key) {
+void SchedulerCache::remove_pod(const std::string& key_ref) {
+  const std::string key = key_ref;  // the caller may pass a reference into the record we clear
   std::int32_t slot = slot_of(key);
   if (slot < 0) throw NotFound("pod '" + key + "' not found");
   account_pod(slot, -1);
