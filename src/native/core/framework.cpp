@@ -1457,7 +1457,7 @@ struct Framework::Impl {
                        std::string& msg, std::int32_t& nominated, std::vector<std::string>& victims_out,
                        CycleDetail* detail) {
     if (pod->preempt_never) {
-      msg = "not eligible due to preemptionPolicy=Never.";
+      msg = "preemption: not eligible due to preemptionPolicy=Never.";
       return kUnsched;
     }
     if (!pod->nominated_node_name.empty()) {
@@ -1466,7 +1466,7 @@ struct Framework::Impl {
         for (auto slot : c.pods_on(nrow)) {
           const PodInfo& p = *c.pods()[static_cast<std::size_t>(slot)].info;
           if (p.priority < pod->priority && p.terminating_by_preemption) {
-            msg = "not eligible due to a terminating pod on the nominated node.";
+            msg = "preemption: not eligible due to a terminating pod on the nominated node.";
             return kUnsched;
           }
         }
