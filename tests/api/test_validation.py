@@ -507,3 +507,14 @@ def test_unknown_kinds_validate_metadata_free() -> None:
     validate_create(
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "Any Name"}}
     )
+
+
+def test_named_group_kinds_are_qualified_in_messages() -> None:
+    d = _deploy(replicas=-1)
+    with pytest.raises(Invalid) as exc:
+        validate_create(d)
+    assert exc.value.message.startswith(
+        'Deployment.apps "d" is invalid: spec.replicas: Invalid value: -1'
+    )
+    assert exc.value.details.group == "apps"
+    assert exc.value.details.kind == "Deployment"

@@ -250,8 +250,9 @@ _BY_CODE: dict[int, type[StatusError]] = {
 class FieldErrors:
     """Collects validation errors with field paths, then raises one :class:`Invalid`.
 
-    ``kind``/``name`` go into the message the way Kubernetes words it:
-    ``Pod "x" is invalid: spec.containers[0].name: Required value``.
+    ``kind``/``name`` go into the message the way Kubernetes words it, the kind qualified by its
+    group for named groups: ``Pod "x" is invalid: spec.containers[0].name: Required value``,
+    ``Deployment.apps "web" is invalid: ...``.
     """
 
     kind: str
@@ -305,8 +306,9 @@ class FieldErrors:
             return
         parts = [f"{c.field}: {c.message}" if c.field else c.message for c in self.causes]
         joined = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+        qualified = f"{self.kind}.{self.group}" if self.group else self.kind
         raise Invalid(
-            f'{self.kind} "{self.name}" is invalid: {joined}',
+            f'{qualified} "{self.name}" is invalid: {joined}',
             details=StatusDetails(
                 name=self.name, group=self.group, kind=self.kind, causes=tuple(self.causes)
             ),
