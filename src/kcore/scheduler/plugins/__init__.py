@@ -1,0 +1,3 @@
+"""Python research plugins shipped with kcore (one folder per plugin)."""
+
+from __future__ import annotations
