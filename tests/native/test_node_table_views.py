@@ -83,8 +83,12 @@ def test_schedule_batch_releases_gil() -> None:
         s.add_node(basic_node(i))
     pod = basic_pod("spread", app="x")
     pod["spec"]["topologySpreadConstraints"] = [
-        {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
-         "labelSelector": {"matchLabels": {"app": "x"}}}
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "x"}},
+        }
     ]
     ticks = 0
     in_call = False

@@ -70,7 +70,9 @@ def test_pod_error_names_field_path() -> None:
     s = Scheduler()
     s.add_node(make_node("n1").obj())
     pod = make_pod("p").req(cpu="1x").obj()
-    with pytest.raises(InvalidObjectError, match=r"spec\.containers\[0\]\.resources\.requests\.cpu: quantity '1x'"):
+    with pytest.raises(
+        InvalidObjectError, match=r"spec\.containers\[0\]\.resources\.requests\.cpu: quantity '1x'"
+    ):
         s.schedule(pod)
     assert s.num_pods == 0
 

@@ -10,7 +10,9 @@ from kcore.scheduler import PodBatch, Scheduler
 from kcore.testing.clusters import random_cluster, random_pods
 
 
-def run(seed: int, nodes: int, pods: int, *, cached: bool, affinity: bool) -> tuple[list, list, int]:
+def run(
+    seed: int, nodes: int, pods: int, *, cached: bool, affinity: bool
+) -> tuple[list, list, int]:
     s = Scheduler(seed=seed)
     s._native.set_equivalence_cache(cached)
     for n in random_cluster(seed, nodes):
@@ -29,7 +31,12 @@ def run(seed: int, nodes: int, pods: int, *, cached: bool, affinity: bool) -> tu
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), nodes=st.integers(1, 40), pods=st.integers(1, 120), affinity=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    nodes=st.integers(1, 40),
+    pods=st.integers(1, 120),
+    affinity=st.booleans(),
+)
 def test_cached_path_equals_full_pass(seed: int, nodes: int, pods: int, affinity: bool) -> None:
     fast = run(seed, nodes, pods, cached=True, affinity=affinity)
     slow = run(seed, nodes, pods, cached=False, affinity=affinity)

@@ -30,7 +30,9 @@ def test_corpus_size() -> None:
     assert len(case_files(CASES)) == 31
 
 
-def test_cli_reports_and_fails_on_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_and_fails_on_difference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     case = json.loads((CASES / "taints-01.json").read_text())

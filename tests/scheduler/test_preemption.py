@@ -27,8 +27,8 @@ def test_preemption_nominates_and_lists_victims() -> None:
     r = s.schedule(make_pod("hi").req(cpu="1").priority(1000).obj())
     assert r.code == Code.Unschedulable
     assert r.node is None
-    # a: victims need one pod of priority <= 10 (lowest highest-victim priority) -> a2 reprieved? a2 (5) is
-    # removed, a1 (10) re-added first and fits: victims = [a2].
+    # On a, removing both lower pods fits; a1 (10) is reprieved first and still fits, so
+    # victims = [a2]; a's highest victim priority (5) beats b's (100).
     assert r.nominated_node == "a"
     assert r.victims == ("default/a2",)
     assert r.message == "0/2 nodes are available: 2 Insufficient cpu."
@@ -52,8 +52,13 @@ def test_no_lower_priority_victims() -> None:
 
 
 def test_fewest_pdb_violations_first() -> None:
-    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "pdb", "namespace": "default"},
-           "spec": {"selector": {"matchLabels": {"app": "guarded"}}}, "status": {"disruptionsAllowed": 0}}
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "pdb", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"app": "guarded"}}},
+        "status": {"disruptionsAllowed": 0},
+    }
     s = cluster(low("a1", "a", 0, cpu="2", app="guarded"), low("b1", "b", 50, cpu="2"))
     s.add_object(pdb)
     r = s.schedule(make_pod("hi").req(cpu="2").priority(1000).obj())
@@ -62,7 +67,10 @@ def test_fewest_pdb_violations_first() -> None:
 
 
 def test_latest_start_time_breaks_ties() -> None:
-    s = cluster(low("old", "a", 0, start="2025-10-01T00:00:00Z", cpu="2"), low("new", "b", 0, start="2025-11-01T00:00:00Z", cpu="2"))
+    s = cluster(
+        low("old", "a", 0, start="2025-10-01T00:00:00Z", cpu="2"),
+        low("new", "b", 0, start="2025-11-01T00:00:00Z", cpu="2"),
+    )
     r = s.schedule(make_pod("hi").req(cpu="2").priority(1000).obj())
     assert r.nominated_node == "b"
     e = s.explain(make_pod("hi2").req(cpu="2").priority(1000).obj())
@@ -92,4 +100,6 @@ def test_terminating_victim_on_nominated_node_blocks_new_preemption() -> None:
     pod["status"] = {"nominatedNodeName": "a"}
     r = s.schedule(pod)
     assert r.nominated_node is None
-    assert r.message.endswith("preemption: not eligible due to a terminating pod on the nominated node.")
+    assert r.message.endswith(
+        "preemption: not eligible due to a terminating pod on the nominated node."
+    )

@@ -4,7 +4,7 @@ assume/forget/finish_binding, from_dump, and bad input leaving the state untouch
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -19,6 +19,9 @@ from kcore.scheduler import (
     Scheduler,
 )
 from kcore.testing.wrappers import make_namespace, make_node, make_pod
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def cluster(n: int = 3, seed: int = 0) -> Scheduler:
@@ -82,7 +85,7 @@ def test_batch_and_dry_run_agree_and_dry_run_restores_state() -> None:
     assert b[-1].node is None
     assert "Insufficient cpu" in b[-1].message
     names = b.node_names()
-    assert all(names[i] == r.node for i, r in zip(b.node_index, b) if i >= 0)
+    assert all(names[i] == r.node for i, r in zip(b.node_index, b, strict=True) if i >= 0)
     assert b[0].pod == "default/p0"
     assert b[1:3][0].pod == "default/p1"
 
@@ -157,23 +160,106 @@ def test_update_and_remove() -> None:
 @pytest.mark.parametrize(
     ("call", "exc", "fragment"),
     [
-        pytest.param(lambda s: s.add_pod(make_pod("x").node("nope").obj()), NotFoundError, "node 'nope' not found", id="unknown-node"),
-        pytest.param(lambda s: s.add_pod(make_pod("running").node("n1").obj()), AlreadyExistsError, "already exists", id="duplicate-pod"),
-        pytest.param(lambda s: s.add_pod(make_pod("x").obj()), InvalidObjectError, "spec.nodeName", id="unbound"),
-        pytest.param(lambda s: s.add_pod(make_pod("x").node("n1").req(cpu="-1").obj()), InvalidObjectError, "requests.cpu", id="negative"),
-        pytest.param(lambda s: s.add_pod(make_pod("x").node("n1").req(memory="99999999999Ei").obj()), InvalidObjectError, "out of range", id="overflow"),
-        pytest.param(lambda s: s.schedule(make_pod("x").node_affinity_required([{"key": "a", "operator": "Near", "values": ["1"]}]).obj()),
-                     InvalidObjectError, r"nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: unknown operator 'Near'", id="unknown-operator"),
-        pytest.param(lambda s: s.schedule(make_pod("x").pod_anti_affinity({"a": "b"}, "").obj()), InvalidObjectError, "topologyKey", id="empty-topology-key"),
-        pytest.param(lambda s: s.schedule(make_pod("x").toleration("k", operator="Sometimes").obj()), InvalidObjectError, r"tolerations\[0\]\.operator", id="toleration-op"),
-        pytest.param(lambda s: s.schedule({"metadata": {}}), InvalidObjectError, "metadata.name", id="no-name"),
-        pytest.param(lambda s: s.schedule("pod"), InvalidObjectError, "expected a mapping", id="not-a-mapping"),
-        pytest.param(lambda s: s.schedule_batch([make_pod("ok").obj(), make_pod("bad").req(cpu="1q").obj()]), InvalidObjectError, r"pods\[1\]", id="batch-item"),
-        pytest.param(lambda s: s.add_node(make_node("n1").obj()), AlreadyExistsError, "already exists", id="duplicate-node"),
-        pytest.param(lambda s: s.add_node(make_node("m").taint("k", effect="Sometimes").obj()), InvalidObjectError, r"spec\.taints\[0\]\.effect", id="taint-effect"),
-        pytest.param(lambda s: s.update_node(make_node("ghost").obj()), NotFoundError, "not found", id="update-unknown-node"),
-        pytest.param(lambda s: s.remove_pod("default", "ghost"), NotFoundError, "not found", id="remove-unknown-pod"),
-        pytest.param(lambda s: s.add_object({"kind": "ConfigMap", "metadata": {"name": "c"}}), InvalidObjectError, "unsupported kind", id="unknown-kind"),
+        pytest.param(
+            lambda s: s.add_pod(make_pod("x").node("nope").obj()),
+            NotFoundError,
+            "node 'nope' not found",
+            id="unknown-node",
+        ),
+        pytest.param(
+            lambda s: s.add_pod(make_pod("running").node("n1").obj()),
+            AlreadyExistsError,
+            "already exists",
+            id="duplicate-pod",
+        ),
+        pytest.param(
+            lambda s: s.add_pod(make_pod("x").obj()),
+            InvalidObjectError,
+            "spec.nodeName",
+            id="unbound",
+        ),
+        pytest.param(
+            lambda s: s.add_pod(make_pod("x").node("n1").req(cpu="-1").obj()),
+            InvalidObjectError,
+            "requests.cpu",
+            id="negative",
+        ),
+        pytest.param(
+            lambda s: s.add_pod(make_pod("x").node("n1").req(memory="99999999999Ei").obj()),
+            InvalidObjectError,
+            "out of range",
+            id="overflow",
+        ),
+        pytest.param(
+            lambda s: s.schedule(
+                make_pod("x")
+                .node_affinity_required([{"key": "a", "operator": "Near", "values": ["1"]}])
+                .obj()
+            ),
+            InvalidObjectError,
+            r"nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: unknown operator 'Near'",
+            id="unknown-operator",
+        ),
+        pytest.param(
+            lambda s: s.schedule(make_pod("x").pod_anti_affinity({"a": "b"}, "").obj()),
+            InvalidObjectError,
+            "topologyKey",
+            id="empty-topology-key",
+        ),
+        pytest.param(
+            lambda s: s.schedule(make_pod("x").toleration("k", operator="Sometimes").obj()),
+            InvalidObjectError,
+            r"tolerations\[0\]\.operator",
+            id="toleration-op",
+        ),
+        pytest.param(
+            lambda s: s.schedule({"metadata": {}}),
+            InvalidObjectError,
+            "metadata.name",
+            id="no-name",
+        ),
+        pytest.param(
+            lambda s: s.schedule("pod"),
+            InvalidObjectError,
+            "expected a mapping",
+            id="not-a-mapping",
+        ),
+        pytest.param(
+            lambda s: s.schedule_batch([make_pod("ok").obj(), make_pod("bad").req(cpu="1q").obj()]),
+            InvalidObjectError,
+            r"pods\[1\]",
+            id="batch-item",
+        ),
+        pytest.param(
+            lambda s: s.add_node(make_node("n1").obj()),
+            AlreadyExistsError,
+            "already exists",
+            id="duplicate-node",
+        ),
+        pytest.param(
+            lambda s: s.add_node(make_node("m").taint("k", effect="Sometimes").obj()),
+            InvalidObjectError,
+            r"spec\.taints\[0\]\.effect",
+            id="taint-effect",
+        ),
+        pytest.param(
+            lambda s: s.update_node(make_node("ghost").obj()),
+            NotFoundError,
+            "not found",
+            id="update-unknown-node",
+        ),
+        pytest.param(
+            lambda s: s.remove_pod("default", "ghost"),
+            NotFoundError,
+            "not found",
+            id="remove-unknown-pod",
+        ),
+        pytest.param(
+            lambda s: s.add_object({"kind": "ConfigMap", "metadata": {"name": "c"}}),
+            InvalidObjectError,
+            "unsupported kind",
+            id="unknown-kind",
+        ),
     ],
 )
 def test_bad_input_leaves_state_untouched(call, exc, fragment) -> None:
@@ -200,7 +286,12 @@ def test_from_dump(tmp_path: Path) -> None:
         make_pod("bound", "shop").req(cpu="3").node("n0").obj(),
         make_pod("pending", "shop").obj(),
         {**make_pod("done", "shop").node("n1").obj(), "status": {"phase": "Succeeded"}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc", "namespace": "shop"}, "spec": {"selector": {"app": "x"}}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "svc", "namespace": "shop"},
+            "spec": {"selector": {"app": "x"}},
+        },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ignored"}},
     ]
     dump = {"apiVersion": "v1", "kind": "List", "items": items}

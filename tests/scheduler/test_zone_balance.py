@@ -17,7 +17,9 @@ from kcore.scheduler.plugins.zone_balance import ZoneBalanceArgs
 from kcore.testing.wrappers import make_node, make_pod
 
 
-def profile_with(score: str | None = None, filt: str | None = None, weight: int = 5, args: Any = None):
+def profile_with(
+    score: str | None = None, filt: str | None = None, weight: int = 5, args: Any = None
+):
     p = default_profile()
     scores = (*p.scores, (score, weight)) if score else p.scores
     filters = (*p.filters, filt) if filt else p.filters
@@ -65,7 +67,9 @@ class _Bad:
         return np.full(nodes.size, 101, dtype=np.int64)
 
 
-@pytest.mark.parametrize(("mode", "fragment"), [("shape", "shape"), ("dtype", "integer array"), ("range", "0..100")])
+@pytest.mark.parametrize(
+    ("mode", "fragment"), [("shape", "shape"), ("dtype", "integer array"), ("range", "0..100")]
+)
 def test_score_output_validated(mode: str, fragment: str) -> None:
     plugin = _Bad()
     plugin.mode = mode

@@ -10,7 +10,7 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="kcore fidelity",
-        description="Replay fidelity case files and compare kcore's decisions with kube-scheduler's.",
+        description="Replay fidelity case files; compare with kube-scheduler's decisions.",
     )
     parser.add_argument("dir", help="directory of case files (or one case file)")
     parser.add_argument("--verbose", "-v", action="store_true", help="show the first differences")

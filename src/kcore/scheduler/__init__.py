@@ -26,8 +26,8 @@ from kcore.scheduler.scheduler import (
     NodeVerdict,
     NotFoundError,
     PodBatch,
-    ScheduleResult,
     Scheduler,
+    ScheduleResult,
 )
 
 __all__ = [

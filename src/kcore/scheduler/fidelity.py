@@ -102,7 +102,7 @@ def _compare_step(step: dict[str, Any], d: dict[str, Any], diffs: list[str]) -> 
             diff("weights", want_w, weights)
         rows = {n: i for i, n in enumerate(d["feasible"])}
         for n, want_s in step.get("scores", {}).items():
-            got_s = [int(x) for x in d["scores"][rows[n]]] if n in rows and len(plugins) else []
+            got_s = [int(x) for x in d["scores"][rows[n]]] if n in rows and plugins else []
             if got_s != list(want_s):
                 diff(f"scores[{n}]", list(want_s), got_s)
         for n, want_t in step.get("totalScores", {}).items():
@@ -173,7 +173,7 @@ def replay_file(path: str | Path) -> CaseReport:
         return CaseReport(p.stem, error=f"cannot read {p}: {err}")
     try:
         return replay_case(case)
-    except Exception as err:  # noqa: BLE001 - one broken case must not hide the others
+    except Exception as err:
         rep = CaseReport(case.get("name", p.stem) if isinstance(case, dict) else p.stem)
         rep.error = f"{type(err).__name__}: {err}"
         return rep

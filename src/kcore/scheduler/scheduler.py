@@ -50,7 +50,7 @@ AlreadyExistsError = _native.AlreadyExistsError
 """A pod or node with that name already exists (a ``ValueError``)."""
 
 
-def _pod_key(pod: Mapping[str, Any]) -> tuple[str, str]:
+def _pod_key(pod: object) -> tuple[str, str]:
     if not isinstance(pod, Mapping):
         msg = f"pod: expected a mapping, got {type(pod).__name__}"
         raise InvalidObjectError(msg)
@@ -200,7 +200,9 @@ def _explanation(key: str, d: Mapping[str, Any]) -> Explanation:
         post_filter_status=d["post_filter_status"],
         nomination_ties=tuple(d["nomination_ties"]),
         preemption_candidates=tuple((n, tuple(v), int(p)) for n, v, p in d["candidates"]),
-        prefilter_result=tuple(d["prefilter_result"]) if d["prefilter_result"] is not None else None,
+        prefilter_result=tuple(d["prefilter_result"])
+        if d["prefilter_result"] is not None
+        else None,
     )
 
 
@@ -282,11 +284,16 @@ class _PythonPlugin:
             if isinstance(out, FilterResult):
                 code, reason, out = out.code, out.reason, out.mask
             if code not in (Code.Unschedulable, Code.UnschedulableAndUnresolvable):
-                msg = f"plugin {self.name!r}: filter code must be Unschedulable or UnschedulableAndUnresolvable, got {code!r}"
+                msg = (
+                    f"plugin {self.name!r}: filter code must be Unschedulable or "
+                    f"UnschedulableAndUnresolvable, got {code!r}"
+                )
                 raise PluginError(msg)
             arr = self._check(out, view.size, "filter")
             if arr.dtype != np.bool_:
-                msg = f"plugin {self.name!r}: filter must return a bool array, got dtype {arr.dtype}"
+                msg = (
+                    f"plugin {self.name!r}: filter must return a bool array, got dtype {arr.dtype}"
+                )
                 raise PluginError(msg)
             return (np.ascontiguousarray(arr[rows]), int(code), reason)
         out = self.plugin.score(state, pod, view, mask)
@@ -305,7 +312,9 @@ class _PythonPlugin:
 
     def _check(self, out: Any, size: int, what: str) -> NDArray[Any]:
         if not isinstance(out, np.ndarray):
-            msg = f"plugin {self.name!r}: {what} must return a NumPy array, got {type(out).__name__}"
+            msg = (
+                f"plugin {self.name!r}: {what} must return a NumPy array, got {type(out).__name__}"
+            )
             raise PluginError(msg)
         if out.shape != (size,):
             msg = f"plugin {self.name!r}: {what} returned shape {out.shape}, expected ({size},)"
@@ -514,7 +523,7 @@ class Scheduler:
             finally:
                 self._template = None
             return BatchResult(raw, pods.keys())
-        pod_list = list(pods)
+        pod_list: list[Any] = list(pods)
         keys = []
         for p in pod_list:
             ns, name = _pod_key(p) if isinstance(p, Mapping) else ("", "")

@@ -7,12 +7,19 @@ ports, images, spreading and (anti-)affinity. Same seed, same objects.
 
 from __future__ import annotations
 
-import random
-from typing import Any
+from typing import Any, TypeVar
+
+import numpy as np
 
 from kcore.testing.wrappers import make_node, make_pod
 
 ZONES = ("zone-a", "zone-b", "zone-c")
+
+T = TypeVar("T")
+
+
+def _pick(rnd: np.random.Generator, seq: list[T]) -> T:
+    return seq[int(rnd.integers(len(seq)))]
 
 
 def basic_node(i: int, zones: int = 3) -> dict[str, Any]:
@@ -28,56 +35,66 @@ def basic_pod(name: str = "pod", **labels: str) -> dict[str, Any]:
     return w.obj()
 
 
-def random_cluster(seed: int, nodes: int, *, taints: bool = True, images: bool = True) -> list[dict[str, Any]]:
+def random_cluster(
+    seed: int, nodes: int, *, taints: bool = True, images: bool = True
+) -> list[dict[str, Any]]:
     """``nodes`` nodes from a seeded generator (pools of different sizes, zones, taints, images)."""
-    rnd = random.Random(seed)
+    rnd = np.random.default_rng(seed)
     out = []
     for i in range(nodes):
-        w = make_node(f"n{i}").zone(ZONES[i % len(ZONES)]).label("disk", rnd.choice(["ssd", "hdd"]))
+        w = make_node(f"n{i}").zone(ZONES[i % len(ZONES)]).label("disk", _pick(rnd, ["ssd", "hdd"]))
         w.capacity(
-            cpu=rnd.choice(["2", "4", "8"]),
-            memory=rnd.choice(["4Gi", "8Gi", "16Gi"]),
-            pods=str(rnd.choice([4, 16, 110])),
+            cpu=_pick(rnd, ["2", "4", "8"]),
+            memory=_pick(rnd, ["4Gi", "8Gi", "16Gi"]),
+            pods=str(_pick(rnd, [4, 16, 110])),
         )
-        if rnd.random() < 0.3:
-            w.res({"example.com/gpu": str(rnd.choice([1, 2]))})
-        if taints and rnd.random() < 0.2:
-            w.taint("dedicated", rnd.choice(["a", "b"]), rnd.choice(["NoSchedule", "PreferNoSchedule", "NoExecute"]))
-        if images and rnd.random() < 0.5:
-            w.image([f"registry/app:{rnd.choice(['1', '2'])}"], rnd.choice([50, 300, 900]) * 1024 * 1024)
-        if rnd.random() < 0.03:
+        if float(rnd.random()) < 0.3:
+            w.res({"example.com/gpu": str(_pick(rnd, [1, 2]))})
+        if taints and float(rnd.random()) < 0.2:
+            w.taint(
+                "dedicated",
+                _pick(rnd, ["a", "b"]),
+                _pick(rnd, ["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+            )
+        if images and float(rnd.random()) < 0.5:
+            w.image(
+                [f"registry/app:{_pick(rnd, ['1', '2'])}"], _pick(rnd, [50, 300, 900]) * 1024 * 1024
+            )
+        if float(rnd.random()) < 0.03:
             w.unschedulable()
         out.append(w.obj())
     return out
 
 
-def random_pods(seed: int, n: int, *, affinity: bool = True, prefix: str = "p") -> list[dict[str, Any]]:
+def random_pods(
+    seed: int, n: int, *, affinity: bool = True, prefix: str = "p"
+) -> list[dict[str, Any]]:
     """``n`` pods from a seeded generator; a few shapes repeat so equivalence classes form."""
-    rnd = random.Random(seed)
+    rnd = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        app = rnd.choice(["web", "api", "db"])
+        app = _pick(rnd, ["web", "api", "db"])
         w = make_pod(f"{prefix}{i}").labels(app=app)
-        w.req(cpu=rnd.choice(["100m", "500m", "1"]), memory=rnd.choice(["128Mi", "1Gi"]))
-        w.image(rnd.choice(["registry/app:1", "registry/app:2", "other:1"]))
-        r = rnd.random()
+        w.req(cpu=_pick(rnd, ["100m", "500m", "1"]), memory=_pick(rnd, ["128Mi", "1Gi"]))
+        w.image(_pick(rnd, ["registry/app:1", "registry/app:2", "other:1"]))
+        r = float(rnd.random())
         if r < 0.1:
             w.res({"example.com/gpu": "1"})
-        if rnd.random() < 0.15:
+        if float(rnd.random()) < 0.15:
             w.node_selector(disk="ssd")
-        if rnd.random() < 0.2:
+        if float(rnd.random()) < 0.2:
             w.toleration("dedicated", operator="Exists")
-        if rnd.random() < 0.05:
+        if float(rnd.random()) < 0.05:
             w.host_port(8080)
         if affinity:
-            k = rnd.random()
+            k = float(rnd.random())
             if k < 0.08:
                 w.spread(1, "topology.kubernetes.io/zone", match_labels={"app": app})
             elif k < 0.14:
                 w.pod_anti_affinity({"app": app}, "kubernetes.io/hostname")
             elif k < 0.18:
                 w.preferred_pod_affinity(50, {"app": app}, "topology.kubernetes.io/zone")
-        if rnd.random() < 0.1:
-            w.priority(rnd.choice([100, 1000]))
+        if float(rnd.random()) < 0.1:
+            w.priority(_pick(rnd, [100, 1000]))
         out.append(w.obj())
     return out

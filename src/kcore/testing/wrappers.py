@@ -60,7 +60,9 @@ class PodWrapper:
         self._c0.setdefault("resources", {}).setdefault("requests", {}).update(requests)
         return self
 
-    def container(self, name: str, requests: dict[str, str] | None = None, image: str = "pause:3.10") -> PodWrapper:
+    def container(
+        self, name: str, requests: dict[str, str] | None = None, image: str = "pause:3.10"
+    ) -> PodWrapper:
         c: dict[str, Any] = {"name": name, "image": image}
         if requests:
             c["resources"] = {"requests": dict(requests)}
@@ -68,7 +70,12 @@ class PodWrapper:
         return self
 
     def init_container(
-        self, name: str, requests: dict[str, str] | None = None, *, sidecar: bool = False, image: str = "busybox"
+        self,
+        name: str,
+        requests: dict[str, str] | None = None,
+        *,
+        sidecar: bool = False,
+        image: str = "busybox",
     ) -> PodWrapper:
         c: dict[str, Any] = {"name": name, "image": image}
         if requests:
@@ -108,12 +115,16 @@ class PodWrapper:
     def node_affinity_in(self, key: str, values: list[str]) -> PodWrapper:
         return self.node_affinity_required([{"key": key, "operator": "In", "values": values}])
 
-    def node_affinity_required(self, exprs: list[dict[str, Any]], fields: list[dict[str, Any]] | None = None) -> PodWrapper:
+    def node_affinity_required(
+        self, exprs: list[dict[str, Any]], fields: list[dict[str, Any]] | None = None
+    ) -> PodWrapper:
         term: dict[str, Any] = {"matchExpressions": exprs}
         if fields:
             term["matchFields"] = fields
         na = self._spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
-        req = na.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {"nodeSelectorTerms": []})
+        req = na.setdefault(
+            "requiredDuringSchedulingIgnoredDuringExecution", {"nodeSelectorTerms": []}
+        )
         req["nodeSelectorTerms"].append(term)
         return self
 
@@ -124,7 +135,9 @@ class PodWrapper:
         )
         return self
 
-    def toleration(self, key: str = "", value: str = "", effect: str = "", operator: str = "Equal") -> PodWrapper:
+    def toleration(
+        self, key: str = "", value: str = "", effect: str = "", operator: str = "Equal"
+    ) -> PodWrapper:
         t: dict[str, Any] = {"operator": operator}
         if key:
             t["key"] = key
@@ -153,8 +166,19 @@ class PodWrapper:
         self._spec.setdefault("topologySpreadConstraints", []).append(c)
         return self
 
-    def _pod_term(self, kind: str, required: bool, match_labels: dict[str, str], topology_key: str, weight: int, **extra: Any) -> PodWrapper:
-        term: dict[str, Any] = {"labelSelector": {"matchLabels": dict(match_labels)}, "topologyKey": topology_key}
+    def _pod_term(
+        self,
+        kind: str,
+        required: bool,
+        match_labels: dict[str, str],
+        topology_key: str,
+        weight: int,
+        **extra: Any,
+    ) -> PodWrapper:
+        term: dict[str, Any] = {
+            "labelSelector": {"matchLabels": dict(match_labels)},
+            "topologyKey": topology_key,
+        }
         term.update(extra)
         aff = self._spec.setdefault("affinity", {}).setdefault(kind, {})
         if required:
@@ -165,16 +189,24 @@ class PodWrapper:
             )
         return self
 
-    def pod_affinity(self, match_labels: dict[str, str], topology_key: str, **extra: Any) -> PodWrapper:
+    def pod_affinity(
+        self, match_labels: dict[str, str], topology_key: str, **extra: Any
+    ) -> PodWrapper:
         return self._pod_term("podAffinity", True, match_labels, topology_key, 0, **extra)
 
-    def pod_anti_affinity(self, match_labels: dict[str, str], topology_key: str, **extra: Any) -> PodWrapper:
+    def pod_anti_affinity(
+        self, match_labels: dict[str, str], topology_key: str, **extra: Any
+    ) -> PodWrapper:
         return self._pod_term("podAntiAffinity", True, match_labels, topology_key, 0, **extra)
 
-    def preferred_pod_affinity(self, weight: int, match_labels: dict[str, str], topology_key: str) -> PodWrapper:
+    def preferred_pod_affinity(
+        self, weight: int, match_labels: dict[str, str], topology_key: str
+    ) -> PodWrapper:
         return self._pod_term("podAffinity", False, match_labels, topology_key, weight)
 
-    def preferred_pod_anti_affinity(self, weight: int, match_labels: dict[str, str], topology_key: str) -> PodWrapper:
+    def preferred_pod_anti_affinity(
+        self, weight: int, match_labels: dict[str, str], topology_key: str
+    ) -> PodWrapper:
         return self._pod_term("podAntiAffinity", False, match_labels, topology_key, weight)
 
     def priority(self, value: int) -> PodWrapper:
@@ -195,7 +227,13 @@ class PodWrapper:
 
     def owner(self, kind: str, name: str, api_version: str = "apps/v1") -> PodWrapper:
         self._pod["metadata"]["ownerReferences"] = [
-            {"apiVersion": api_version, "kind": kind, "name": name, "uid": f"uid-{name}", "controller": True}
+            {
+                "apiVersion": api_version,
+                "kind": kind,
+                "name": name,
+                "uid": f"uid-{name}",
+                "controller": True,
+            }
         ]
         return self
 
@@ -223,8 +261,10 @@ class NodeWrapper:
         return self.label("topology.kubernetes.io/zone", zone)
 
     def capacity(self, **res: str) -> NodeWrapper:
-        """Allocatable resources (replaces the defaults); ``_`` stands for ``-``, ``__`` for ``/``."""
-        self._node["status"]["allocatable"] = {k.replace("__", "/").replace("_", "-"): v for k, v in res.items()}
+        """Allocatable resources (replacing the defaults); ``_`` = ``-``, ``__`` = ``/``."""
+        self._node["status"]["allocatable"] = {
+            k.replace("__", "/").replace("_", "-"): v for k, v in res.items()
+        }
         return self
 
     def res(self, resources: dict[str, str]) -> NodeWrapper:
@@ -243,7 +283,9 @@ class NodeWrapper:
         return self
 
     def image(self, names: list[str], size_bytes: int) -> NodeWrapper:
-        self._node["status"].setdefault("images", []).append({"names": list(names), "sizeBytes": size_bytes})
+        self._node["status"].setdefault("images", []).append(
+            {"names": list(names), "sizeBytes": size_bytes}
+        )
         return self
 
 
