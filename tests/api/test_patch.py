@@ -405,3 +405,44 @@ def test_fields_of_paths() -> None:
         ".",
     ) in fs
     assert ("f:spec", "f:nodeSelector") in fs, "atomic map is one leaf"
+
+
+_LABEL_KEYS = st.sampled_from(["a", "b", "c", "d", "e"])
+_LABELS = st.dictionaries(_LABEL_KEYS, st.sampled_from(["1", "2"]), max_size=4)
+
+
+def _cm(labels: dict[str, str], data: dict[str, str] | None = None) -> dict:
+    obj: dict = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "labels": labels},
+    }
+    if data is not None:
+        obj["data"] = data
+    return obj
+
+
+@given(_LABELS, _LABELS)
+def test_ssa_properties(first: dict[str, str], second: dict[str, str]) -> None:
+    """Re-applying is idempotent; a manager owns exactly what it applied; dropped keys go."""
+    one = P.server_side_apply({}, _cm(first), manager="m1", now=1)
+    again = P.server_side_apply(one, _cm(first), manager="m1", now=1)
+    assert again == one
+    two = P.server_side_apply(one, _cm(second), manager="m1", now=2)
+    assert two["metadata"].get("labels", {}) == second
+    owned = {p[-1] for p in P.fields_of(_cm(second))}
+    fields = _fields(two, "m1")
+    assert set(fields.get("f:metadata", {}).get("f:labels", {})) == owned - {"f:labels"}
+
+
+@given(_LABELS, _LABELS)
+def test_ssa_two_managers_disjoint_keys_never_conflict(
+    a: dict[str, str], b: dict[str, str]
+) -> None:
+    a = {f"x{k}": v for k, v in a.items()}
+    b = {f"y{k}": v for k, v in b.items()}
+    live = P.server_side_apply({}, _cm(a), manager="m1", now=1)
+    both = P.server_side_apply(live, _cm(b), manager="m2", now=2)
+    assert both["metadata"].get("labels", {}) == {**a, **b}
+    dropped = P.server_side_apply(both, _cm({}), manager="m1", now=3)
+    assert dropped["metadata"].get("labels", {}) == b

@@ -122,3 +122,24 @@ def test_fuzz_only_documented_errors(text: str) -> None:
     except QuantityError:
         return
     assert parse_quantity(str(q)) == q
+
+
+_Q = st.builds(
+    lambda whole, frac, suffix: parse_quantity(f"{whole}.{frac:03d}{suffix}"),
+    st.integers(-(10**9), 10**9),
+    st.integers(0, 999),
+    st.sampled_from(["", "m", "k", "Mi", "Gi", "u"]),
+)
+
+
+@given(_Q, _Q)
+def test_arithmetic_laws(a: Quantity, b: Quantity) -> None:
+    assert (a + b) - b == a
+    assert a + b == b + a
+    assert (a < b) == (a.nanos < b.nanos)
+    assert (
+        a.milli_value() * 1_000_000 >= a.nanos
+        if a.nanos >= 0
+        else a.milli_value() * 1_000_000 <= a.nanos
+    )
+    assert parse_quantity(str(a + b)) == a + b

@@ -752,6 +752,8 @@ def server_side_apply(
                 continue
             has_live, live_v = _value_at(live, path)
             _, new_v = _value_at(config, path)
+            if isinstance(new_v, Mapping) and not new_v:
+                continue  # an empty map or struct only asserts presence
             if has_live and live_v != new_v:
                 conflicts.append((e, path))
     if conflicts and not force:
