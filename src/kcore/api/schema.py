@@ -301,9 +301,10 @@ class _Pruner:
                 return int(v)
             return v
         if ref in WELL_KNOWN:
-            if (ref in ("Quantity", "IntOrString") and not (
-                isinstance(v, (str, int, float)) and not isinstance(v, bool)
-            )) or (ref in ("Time", "MicroTime", "Duration") and not isinstance(v, str)):
+            if (
+                ref in ("Quantity", "IntOrString")
+                and not (isinstance(v, (str, int, float)) and not isinstance(v, bool))
+            ) or (ref in ("Time", "MicroTime", "Duration") and not isinstance(v, str)):
                 self._type_error(v, owner, path, ref)
             return v
         if ref.startswith("[]"):
