@@ -650,14 +650,11 @@ class APIRegistry:
         key = r.key(namespace, name)
         try:
             if resource_version not in (None, "", "0"):
+                # GET with a resourceVersion: any state not older than it (the latest is).
                 rv = _parse_rv(str(resource_version))
-                if rv > self._store.revision:
-                    raise _too_large(rv, self._store.revision)
-                res = self._store.list(key, revision=rv)
-                for item in res.items:
-                    if name_of(item) == name:
-                        return item
-                raise not_found(r, name)
+                current = self._store.revision
+                if rv > current:
+                    raise _too_large(rv, current)
             return self._store.get(key)
         except NotFound:
             raise not_found(r, name) from None
@@ -694,6 +691,10 @@ class APIRegistry:
         items, rev, cont, remaining = self._paged_list(
             r, prefix, match, limit=limit or 0, revision=revision, start_after=start_after
         )
+        if revision is None and not continue_ and resource_version not in (None, "", "0"):
+            wanted = _parse_rv(str(resource_version))
+            if rev < wanted:
+                raise _too_large(wanted, rev)
         list_meta: Obj = {"resourceVersion": str(rev)}
         if cont is not None:
             list_meta["continue"] = _encode_continue(rev, cont, prefix)
@@ -732,14 +733,9 @@ class APIRegistry:
                     'for resourceVersion "0"'
                 )
                 raise BadRequest(msg)
-            current = self._store.revision
-            if rv > current:
-                raise _too_large(rv, current)
+            # The store answers 504 Timeout for a revision it has not reached yet.
             return rv
-        # NotOlderThan (and rv=0: any): serve the latest state, which is never older.
-        current = self._store.revision
-        if rv > current:
-            raise _too_large(rv, current)
+        # NotOlderThan (and rv=0: any): serve the latest state; list() checks it is not older.
         return None
 
     def _paged_list(
