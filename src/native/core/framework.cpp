@@ -90,6 +90,7 @@ bool req_matches(const CompiledRequirement& r, std::int32_t v, const SchedulerCa
 struct TopoCounts {
   std::vector<std::pair<std::int32_t, std::vector<std::int64_t>>> keys;
   bool any = false;
+  bool positive = false;  // some entry received a positive contribution (all adds are >= 0)
   std::vector<std::int64_t>& at(std::int32_t key, const LabelColumn& col) {
     for (auto& [k, v] : keys) {
       if (k == key) {
@@ -107,6 +108,7 @@ struct TopoCounts {
     return nullptr;
   }
   bool has_positive_entries() const {
+    if (positive) return true;
     for (const auto& [k, v] : keys) {
       for (auto x : v) {
         if (x != 0) return true;
@@ -488,6 +490,7 @@ struct Framework::Impl {
         if (cnt == 0 || col->domain[r] < 0) continue;
         if (!v) v = &existing_anti.at(e.term.topology_key, *col);
         (*v)[static_cast<std::size_t>(col->domain[r])] += cnt;
+        existing_anti.positive |= cnt > 0;
       }
     }
     if (!pod->aff_required.empty()) {
@@ -501,6 +504,7 @@ struct Framework::Impl {
           auto r = static_cast<std::size_t>(row);
           if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
           aff_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+          aff_counts.positive |= m.per_row[r] > 0;
         }
       }
       self_match_all = true;
@@ -514,6 +518,7 @@ struct Framework::Impl {
         auto r = static_cast<std::size_t>(row);
         if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
         anti_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+        anti_counts.positive |= m.per_row[r] > 0;
       }
     }
   }
