@@ -54,7 +54,7 @@ std::uint32_t action_mask(std::int64_t actions) {
   return static_cast<std::uint32_t>(actions);
 }
 
-// Calls the Python hint dispatcher: fn(hint_id, plugin, profile, resource, action, event_seq,
+// Calls the Python hint dispatcher: fn((hint_id, plugin, profile, resource, action, event_seq),
 // keys, uids, tags) -> one bool/int per pod. The first Python error is kept and re-raised once
 // the queue call returns (the pods concerned were queued, as kube-scheduler does on errors).
 class PyHintSource final : public kcore::QueueingHintSource {
@@ -74,8 +74,10 @@ class PyHintSource final : public kcore::QueueingHintSource {
         uids[i] = py::str(pods[i].uid.data(), pods[i].uid.size());
         t(static_cast<py::ssize_t>(i)) = pods[i].tag;
       }
-      py::object result = fn_(call.hint_id, call.plugin, call.profile, call.event.resource,
-                              call.event.action, call.event_seq, keys, uids, tags);
+      py::object result =
+          fn_(py::make_tuple(call.hint_id, call.plugin, call.profile, call.event.resource,
+                             call.event.action, call.event_seq),
+              keys, uids, tags);
       auto arr = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(result);
       if (!arr || arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != pods.size()) {
         if (!error_) {

@@ -72,14 +72,18 @@ std::string_view namespace_of(std::string_view key) noexcept {
   return pos == std::string_view::npos ? std::string_view{} : key.substr(0, pos);
 }
 
-// Split an UpdatePodXYZ mask into single-action events of `resource` (a generic Update if none).
+// Split an UpdatePodXYZ mask into single-action events of `resource`, as
+// PodSchedulingPropertiesChange yields them; 0 or the whole Update mask is one generic Update.
 std::vector<ClusterEvent> split_actions(std::int32_t res, std::uint32_t actions) {
   std::vector<ClusterEvent> events;
   const std::uint32_t specific = actions & action::kUpdate;
+  if (specific == 0 || specific == action::kUpdate) {
+    events.push_back(ClusterEvent{res, action::kUpdate});
+    return events;
+  }
   for (std::uint32_t bit = 1; bit <= action::kAll; bit <<= 1) {
     if (specific & bit) events.push_back(ClusterEvent{res, bit});
   }
-  if (events.empty()) events.push_back(ClusterEvent{res, action::kUpdate});
   return events;
 }
 
@@ -808,8 +812,8 @@ std::size_t SchedulingQueue::add_batch(std::span<const PodSpec> pods, Nanos now)
 QueueKind SchedulingQueue::update(const PodSpec& pod, std::uint32_t actions, Nanos now,
                                   const HintContext& hints) {
   validate_spec(pod);
-  if ((actions & ~action::kAll) != 0)
-    throw std::invalid_argument("pod update action mask has unknown bits");
+  if ((actions & ~action::kUpdate) != 0)
+    throw std::invalid_argument("a pod update's action mask may only hold UpdatePodXYZ bits");
   Guard g(*this);
   const std::vector<ClusterEvent> events = split_actions(resource::kUnschedulablePod, actions);
   Entry* e = live(pod.key);
@@ -989,8 +993,8 @@ std::size_t SchedulingQueue::assigned_pod_added(std::string_view pod_namespace, 
 std::size_t SchedulingQueue::assigned_pod_updated(std::string_view pod_namespace,
                                                   std::uint32_t actions, Nanos now,
                                                   const HintContext& hints) {
-  if ((actions & ~action::kAll) != 0)
-    throw std::invalid_argument("pod update action mask has unknown bits");
+  if ((actions & ~action::kUpdate) != 0)
+    throw std::invalid_argument("a pod update's action mask may only hold UpdatePodXYZ bits");
   Guard g(*this);
   std::size_t moved = 0;
   const ClusterEvent scale_down{resource::kPod, action::kUpdatePodScaleDown};
