@@ -1185,9 +1185,18 @@ def _int32(value: int, what: str) -> int:
     return v
 
 
+_POD_UPDATES: Final = (
+    ActionType.UPDATE_POD_LABEL
+    | ActionType.UPDATE_POD_SCALE_DOWN
+    | ActionType.UPDATE_POD_TOLERATION
+    | ActionType.UPDATE_POD_SCHEDULING_GATES_ELIMINATED
+    | ActionType.UPDATE_POD_GENERATED_RESOURCE_CLAIM
+)
+
+
 def _pod_update_mask(actions: ActionType) -> int:
     mask = int(actions)
-    if mask & ~int(ActionType.UPDATE):
+    if mask != int(ActionType.UPDATE) and (mask == 0 or mask & ~int(_POD_UPDATES)):
         raise ValueError(
             f"pod updates are described by UPDATE_POD_* actions (or UPDATE), not {actions!r}"
         )
