@@ -96,6 +96,23 @@ def test_pop_batch_equals_repeated_pops() -> None:
     assert a.pending_pods().in_flight == 300
 
 
+def test_pop_batch_arrays_equals_pop_batch() -> None:
+    a, b = SchedulingQueue(), SchedulingQueue()
+    keys = [f"ns/p{i}" for i in range(50)]
+    prios = np.arange(50, dtype=np.int32) % 4
+    for q in (a, b):
+        q.add_batch(keys, T0, uids=[k + "-uid" for k in keys], priorities=prios, tags=range(50))
+    infos = a.pop_batch(T0, 30)
+    cols = b.pop_batch_arrays(T0, 30)
+    assert cols.keys == [p.key for p in infos]
+    assert cols.uids == [p.uid for p in infos]
+    assert cols.tags.tolist() == [p.tag for p in infos]
+    assert cols.priorities.tolist() == [p.priority for p in infos]
+    assert cols.attempts.tolist() == [1] * 30
+    assert cols.tags.dtype == np.int64
+    assert b.pending_pods() == a.pending_pods()
+
+
 def test_add_batch_adds_all_or_nothing() -> None:
     q = SchedulingQueue()
     assert q.add_batch(["ns/a", "ns/b"], T0, priorities=[1, 2], tags=[0, 1]) == 2
@@ -105,8 +122,15 @@ def test_add_batch_adds_all_or_nothing() -> None:
         q.add_batch(["ns/d", "ns/d"], T0)
     with pytest.raises(ValueError, match="namespace/name"):
         q.add_batch(["ns/e", "bad"], T0)
+    with pytest.raises(ValueError, match="32 bits"):
+        q.add_batch(["ns/f"], T0, priorities=np.array([2**40]))
+    with pytest.raises(ValueError, match="one value per key"):
+        q.add_batch(["ns/g", "ns/h"], T0, tags=[1])
+    with pytest.raises(TypeError, match="integers"):
+        q.add_batch(["ns/g"], T0, priorities=[1.5])
     assert "ns/c" not in q
     assert "ns/e" not in q
+    assert "ns/f" not in q
     assert [p.key for p in q.pop_batch(T0, 10)] == ["ns/b", "ns/a"]
 
 

@@ -233,19 +233,33 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
           R"pbdoc(Add a pending pod; returns the queue it went to (QueueKind value).)pbdoc")
       .def(
           "add_batch",
-          [](kcore::SchedulingQueue& q, std::vector<std::string> keys,
-             std::vector<std::string> uids, std::vector<std::int32_t> priorities,
-             std::vector<std::int64_t> tags, double now, std::int32_t profile) {
+          [](kcore::SchedulingQueue& q, std::vector<std::string> keys, const py::object& uids,
+             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> priorities,
+             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> tags,
+             double now, std::int32_t profile) {
             const Nanos t = to_ns(now, "now");
             const std::size_t n = keys.size();
-            if (uids.size() != n || priorities.size() != n || tags.size() != n)
-              throw py::value_error("keys, uids, priorities and tags must have the same length");
+            if (priorities.ndim() != 1 || static_cast<std::size_t>(priorities.shape(0)) != n ||
+                tags.ndim() != 1 || static_cast<std::size_t>(tags.shape(0)) != n)
+              throw py::value_error("priorities and tags must be 1-D with one value per key");
+            std::vector<std::string> uid_list;
+            if (!uids.is_none()) {
+              uid_list = py::cast<std::vector<std::string>>(uids);
+              if (uid_list.size() != n)
+                throw py::value_error("uids must have one value per key");
+            }
+            const auto prio = priorities.unchecked<1>();
+            const auto tag = tags.unchecked<1>();
             std::vector<kcore::PodSpec> specs(n);
             for (std::size_t i = 0; i < n; ++i) {
+              const auto k = static_cast<py::ssize_t>(i);
+              if (prio(k) < INT32_MIN || prio(k) > INT32_MAX)
+                throw py::value_error("priority " + std::to_string(prio(k)) + " of pod '" +
+                                      keys[i] + "' does not fit in 32 bits");
+              specs[i].uid = uid_list.empty() ? keys[i] : std::move(uid_list[i]);
               specs[i].key = std::move(keys[i]);
-              specs[i].uid = std::move(uids[i]);
-              specs[i].priority = priorities[i];
-              specs[i].tag = tags[i];
+              specs[i].priority = static_cast<std::int32_t>(prio(k));
+              specs[i].tag = tag(k);
               specs[i].profile = profile;
             }
             py::gil_scoped_release release;
@@ -312,6 +326,37 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
             return out;
           },
           "now"_a, "max_pods"_a, R"pbdoc(Pop up to max_pods pods, as repeated pop() would.)pbdoc")
+      .def(
+          "pop_batch_arrays",
+          [](kcore::SchedulingQueue& q, double now, std::int64_t max_pods) {
+            const Nanos t = to_ns(now, "now");
+            if (max_pods < 0) throw py::value_error("max_pods must not be negative");
+            std::vector<kcore::PodSnapshot> pods;
+            {
+              py::gil_scoped_release release;
+              pods = q.pop_batch(t, static_cast<std::size_t>(max_pods));
+            }
+            const auto n = static_cast<py::ssize_t>(pods.size());
+            py::list keys(pods.size());
+            py::list uids(pods.size());
+            py::array_t<std::int64_t> tags(n);
+            py::array_t<std::int32_t> priorities(n);
+            py::array_t<std::int32_t> attempts(n);
+            auto tg = tags.mutable_unchecked<1>();
+            auto pr = priorities.mutable_unchecked<1>();
+            auto at = attempts.mutable_unchecked<1>();
+            for (py::ssize_t i = 0; i < n; ++i) {
+              const auto& p = pods[static_cast<std::size_t>(i)];
+              keys[static_cast<std::size_t>(i)] = py::str(p.key);
+              uids[static_cast<std::size_t>(i)] = py::str(p.uid);
+              tg(i) = p.tag;
+              pr(i) = p.priority;
+              at(i) = p.attempts;
+            }
+            return py::make_tuple(keys, uids, tags, priorities, attempts);
+          },
+          "now"_a, "max_pods"_a,
+          R"pbdoc(pop_batch as columns: (keys, uids, tags, priorities, attempts).)pbdoc")
       .def(
           "done",
           [](kcore::SchedulingQueue& q, const std::string& key, const std::string& uid) {

@@ -161,7 +161,7 @@ void SchedulingQueue::validate_spec(const PodSpec& pod) const {
                                 std::to_string(pod.gated_by));
 }
 
-std::uint32_t SchedulingQueue::allocate(const PodSpec& pod) {
+std::uint32_t SchedulingQueue::new_slot() {
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -175,10 +175,16 @@ std::uint32_t SchedulingQueue::allocate(const PodSpec& pod) {
   e = Entry{};
   e.gen = gen;
   e.used = true;
-  e.key = pod.key;
-  apply_spec(e, pod);
-  live_.emplace(pod.key, slot);
   return slot;
+}
+
+void SchedulingQueue::free_slot(std::uint32_t slot) {
+  unnominate(slot);
+  Entry& e = entries_[slot];
+  const std::uint32_t gen = e.gen + 1;
+  e = Entry{};
+  e.gen = gen;
+  free_.push_back(slot);
 }
 
 void SchedulingQueue::release(std::uint32_t slot) {
@@ -194,11 +200,7 @@ void SchedulingQueue::release(std::uint32_t slot) {
   } else {
     live_.erase(e.key);
   }
-  unnominate(slot);
-  const std::uint32_t gen = e.gen + 1;
-  e = Entry{};
-  e.gen = gen;
-  free_.push_back(slot);
+  free_slot(slot);
 }
 
 void SchedulingQueue::apply_spec(Entry& e, const PodSpec& pod) {
@@ -736,37 +738,50 @@ void SchedulingQueue::unnominate(std::uint32_t slot) {
 // ------------------------------------------------------------------------------------------------
 // public API
 
-QueueKind SchedulingQueue::add_locked(const PodSpec& pod, Nanos now) {
+QueueKind SchedulingQueue::add_locked(const PodSpec& pod, Nanos now, bool reject_existing) {
+  // One hash operation on the common path: insert the key, or find the pod it names.
+  auto [it, inserted] = live_.try_emplace(pod.key, 0u);
   std::uint32_t slot;
-  if (Entry* e = live(pod.key); e != nullptr && e->queue == QueueKind::kNone &&
-                                e->uid == pod.uid) {
-    // Done earlier and kept only for its nomination: a fresh QueuedPodInfo.
-    slot = live_.find(pod.key)->second;
-    const std::string nominated = e->nominated_node;
-    const std::uint32_t gen = e->gen + 1;
-    *e = Entry{};
-    e->gen = gen;
-    e->used = true;
-    e->key = pod.key;
-    e->nominated_node = nominated;
-    apply_spec(*e, pod);
+  if (inserted) {
+    slot = new_slot();
+    it->second = slot;
+    entries_[slot].key = pod.key;
   } else {
-    if (e != nullptr) {
-      // An older incarnation (another uid): it is gone now.
-      const std::uint32_t old = live_.find(pod.key)->second;
-      unnominate(old);
-      if (e->queue == QueueKind::kInFlight) {
-        e->deleted = true;
-        ghosts_.emplace(e->key, old);
-        live_.erase(pod.key);
-      } else {
-        detach(old);
-        release(old);
-      }
+    slot = it->second;
+    Entry& old = entries_[slot];
+    if (reject_existing) {
+      if (old.queue == QueueKind::kActive || old.queue == QueueKind::kBackoff ||
+          old.queue == QueueKind::kUnschedulable)
+        throw PodAlreadyQueued("pod '" + pod.key + "' is already in " + queue_name(old.queue));
+      if (old.queue == QueueKind::kInFlight && old.uid == pod.uid)
+        throw PodAlreadyQueued("pod '" + pod.key + "' is being scheduled (in flight)");
     }
-    slot = allocate(pod);
+    if (old.queue == QueueKind::kNone && old.uid == pod.uid) {
+      // Done earlier and kept only for its nomination: a fresh QueuedPodInfo.
+      std::string nominated = std::move(old.nominated_node);
+      const std::uint32_t gen = old.gen + 1;
+      old = Entry{};
+      old.gen = gen;
+      old.used = true;
+      old.key = pod.key;
+      old.nominated_node = std::move(nominated);
+    } else {
+      // An older incarnation (another uid) is gone now.
+      unnominate(slot);
+      if (old.queue == QueueKind::kInFlight) {
+        old.deleted = true;  // it finishes its attempt as a ghost
+        ghosts_.emplace(pod.key, slot);
+      } else {
+        detach(slot);
+        free_slot(slot);
+      }
+      slot = new_slot();
+      it->second = slot;
+      entries_[slot].key = pod.key;
+    }
   }
   Entry& e = entries_[slot];
+  apply_spec(e, pod);
   e.timestamp = now;
   move_to_active(slot, false, true, now);
   return e.queue;
@@ -775,14 +790,7 @@ QueueKind SchedulingQueue::add_locked(const PodSpec& pod, Nanos now) {
 QueueKind SchedulingQueue::add(const PodSpec& pod, Nanos now) {
   validate_spec(pod);
   Guard g(*this);
-  if (Entry* e = live(pod.key); e != nullptr) {
-    if (e->queue == QueueKind::kActive || e->queue == QueueKind::kBackoff ||
-        e->queue == QueueKind::kUnschedulable)
-      throw PodAlreadyQueued("pod '" + pod.key + "' is already in " + queue_name(e->queue));
-    if (e->queue == QueueKind::kInFlight && e->uid == pod.uid)
-      throw PodAlreadyQueued("pod '" + pod.key + "' is being scheduled (in flight)");
-  }
-  return add_locked(pod, now);
+  return add_locked(pod, now, true);
 }
 
 std::size_t SchedulingQueue::add_batch(std::span<const PodSpec> pods, Nanos now) {
@@ -805,7 +813,7 @@ std::size_t SchedulingQueue::add_batch(std::span<const PodSpec> pods, Nanos now)
   entries_.reserve(entries_.size() + pods.size());
   live_.reserve(live_.size() + pods.size());
   active_heap_.reserve(active_heap_.size() + pods.size());
-  for (const auto& pod : pods) add_locked(pod, now);
+  for (const auto& pod : pods) add_locked(pod, now, false);
   return pods.size();
 }
 
@@ -817,13 +825,10 @@ QueueKind SchedulingQueue::update(const PodSpec& pod, std::uint32_t actions, Nan
   Guard g(*this);
   const std::vector<ClusterEvent> events = split_actions(resource::kUnschedulablePod, actions);
   Entry* e = live(pod.key);
-  if (e != nullptr && e->uid != pod.uid) {
-    // Another incarnation under the same key: treat it as a new pod.
-    return add_locked(pod, now);
-  }
-  if (e == nullptr || e->queue == QueueKind::kNone) {
-    // Not in any queue: it goes to activeQ (or to unschedulablePods if gated).
-    return add_locked(pod, now);
+  if (e == nullptr || e->uid != pod.uid || e->queue == QueueKind::kNone) {
+    // Not in any queue (or another incarnation under the same key): it goes to activeQ, or to
+    // unschedulablePods if gated.
+    return add_locked(pod, now, false);
   }
   const std::uint32_t slot = live_.find(pod.key)->second;
   const std::string old_status = e->status_nominated_node;

@@ -364,10 +364,11 @@ class SchedulingQueue {
 
   // helpers (all assume the lock is held)
   void validate_spec(const PodSpec& pod) const;
-  std::uint32_t allocate(const PodSpec& pod);
-  void release(std::uint32_t slot);
+  std::uint32_t new_slot();                // a reset entry, not yet indexed
+  void free_slot(std::uint32_t slot);      // drop nomination, reset, recycle
+  void release(std::uint32_t slot);        // unindex, then free_slot
   void apply_spec(Entry& e, const PodSpec& pod);
-  QueueKind add_locked(const PodSpec& pod, Nanos now);
+  QueueKind add_locked(const PodSpec& pod, Nanos now, bool reject_existing);
   Entry* live(std::string_view key);
   std::optional<std::uint32_t> resolve_in_flight(std::string_view key, std::string_view uid);
   void detach(std::uint32_t slot);  // remove from whatever container holds it
