@@ -377,6 +377,33 @@ def test_update_in_unschedulable_pods_asks_the_rejectors() -> None:
     )
 
 
+def test_update_without_uid_keeps_the_known_pod() -> None:
+    q = SchedulingQueue()
+    q.add("ns/p", T0, uid="u1")
+    fail(q, "ns/p", T0, FIT)
+    assert q.update("ns/p", T0 + 1, priority=2) is QueueKind.UNSCHEDULABLE
+    info = q.get("ns/p")
+    assert info is not None
+    assert (info.uid, info.priority, info.unschedulable_count) == ("u1", 2, 1)
+
+
+@pytest.mark.parametrize("pop_from_backoff_q", [True, False])
+def test_activating_a_backoff_pod_reruns_pre_enqueue_only_without_pop_from_backoff(
+    pop_from_backoff_q: bool,
+) -> None:
+    q = SchedulingQueue(pop_from_backoff_q=pop_from_backoff_q)
+    q.add("ns/p", T0)
+    fail(q, "ns/p", T0, FIT)
+    q.move_all_to_active_or_backoff_queue(NODE_ADD, T0)
+    # A PreEnqueue plugin starts rejecting the pod while it backs off: it stays in backoffQ.
+    assert q.update("ns/p", T0, gated_by="DefaultPreemption") is QueueKind.BACKOFF
+    moved = q.activate(["ns/p"], T0)
+    want = QueueKind.ACTIVE if pop_from_backoff_q else QueueKind.UNSCHEDULABLE
+    assert q.get("ns/p").queue is want  # type: ignore[union-attr]
+    assert moved == (1 if pop_from_backoff_q else 0)
+    q.check_consistency()
+
+
 def test_update_of_unknown_pod_adds_it() -> None:
     q = SchedulingQueue()
     assert q.update("ns/new", T0, priority=4) is QueueKind.ACTIVE

@@ -817,14 +817,18 @@ std::size_t SchedulingQueue::add_batch(std::span<const PodSpec> pods, Nanos now)
   return pods.size();
 }
 
-QueueKind SchedulingQueue::update(const PodSpec& pod, std::uint32_t actions, Nanos now,
+QueueKind SchedulingQueue::update(const PodSpec& spec, std::uint32_t actions, Nanos now,
                                   const HintContext& hints) {
-  validate_spec(pod);
+  PodSpec probe = spec;
+  if (probe.uid.empty()) probe.uid = "?";  // an empty uid means "the pod the queue knows"
+  validate_spec(probe);
   if ((actions & ~action::kUpdate) != 0)
     throw std::invalid_argument("a pod update's action mask may only hold UpdatePodXYZ bits");
   Guard g(*this);
   const std::vector<ClusterEvent> events = split_actions(resource::kUnschedulablePod, actions);
-  Entry* e = live(pod.key);
+  Entry* e = live(spec.key);
+  PodSpec pod = spec;
+  if (pod.uid.empty()) pod.uid = e != nullptr ? e->uid : pod.key;
   if (e == nullptr || e->uid != pod.uid || e->queue == QueueKind::kNone) {
     // Not in any queue (or another incarnation under the same key): it goes to activeQ, or to
     // unschedulablePods if gated.
@@ -969,8 +973,11 @@ std::size_t SchedulingQueue::activate(std::span<const std::string> keys, Nanos n
     if (it == live_.end()) continue;
     const std::uint32_t slot = it->second;
     Entry& e = entries_[slot];
-    if (e.queue == QueueKind::kUnschedulable || e.queue == QueueKind::kBackoff) {
-      if (move_to_active(slot, e.queue == QueueKind::kBackoff, false, now)) ++activated;
+    if (e.queue == QueueKind::kUnschedulable) {
+      if (move_to_active(slot, false, false, now)) ++activated;
+    } else if (e.queue == QueueKind::kBackoff) {
+      detach(slot);  // out of backoffQ first; a pod gated meanwhile lands in unschedulablePods
+      if (move_to_active(slot, true, false, now)) ++activated;
     } else if (e.queue == QueueKind::kInFlight) {
       // Requeue it when it comes back: a ForceActivate event meant for this pod only.
       push_event(ClusterEvent{resource::kWildCard, action::kAll}, HintContext{}, true, slot);

@@ -825,7 +825,8 @@ class SchedulingQueue:
         ``UPDATE`` means a change none of them describes. A pod in activeQ or backoffQ is
         updated in place; one in unschedulablePods is asked the rejectors' hints for each change
         and moves if one says Queue; one in flight records the changes for its replay; an
-        unknown pod is added.
+        unknown pod is added. ``uid=None`` means the pod the queue knows; another uid means the
+        pod was re-created under the same key, and replaces it.
 
         Returns
         -------
@@ -835,7 +836,7 @@ class SchedulingQueue:
         seq = self._keep_objects(old_obj, new_obj)
         q = self._native.update(
             key,
-            key if uid is None else uid,
+            uid or "",
             _int32(priority, "priority"),
             now,
             _pod_update_mask(actions),

@@ -227,7 +227,8 @@ class SchedulingQueue {
   QueueKind add(const PodSpec& pod, Nanos now);
   // Add many pods under one lock; validates all of them first (all or nothing).
   std::size_t add_batch(std::span<const PodSpec> pods, Nanos now);
-  // Update: `actions` are the pod's UpdatePodXYZ changes (0 = a generic Update).
+  // Update: `actions` are the pod's UpdatePodXYZ changes (0 = a generic Update). An empty uid
+  // means the incarnation the queue knows; another uid replaces it.
   QueueKind update(const PodSpec& pod, std::uint32_t actions, Nanos now, const HintContext& hints);
   // Delete: forget the pod (and its nomination). Returns false if the key is unknown.
   bool remove(std::string_view key);
