@@ -212,6 +212,10 @@ class ReentrantCall : public std::logic_error {
 //   unschedulablePods or in flight (popped, not yet Done / AddUnschedulableIfNotPresent).
 // * activeQ pops higher priority first, then earlier timestamp, then earlier insertion
 //   (PrioritySort plus a deterministic tie-break). backoffQ releases by backoff expiry.
+// * Queueing hints that need object contents come from the caller in bulk: one
+//   QueueingHintSource call per (registration, event) covering every pod the plugin rejected,
+//   or PluginVerdicts arrays indexed by pod tag that need no call at all (captured for in-flight
+//   pods so their replay needs none either). See docs/scheduling-queue.md.
 // * All public methods lock one mutex; they may be called from any thread. A QueueingHintSource
 //   runs under that lock and must not call back into the queue (ReentrantCall is thrown).
 class SchedulingQueue {
