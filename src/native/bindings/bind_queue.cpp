@@ -78,7 +78,8 @@ class PyHintSource final : public kcore::QueueingHintSource {
           fn_(py::make_tuple(call.hint_id, call.plugin, call.profile, call.event.resource,
                              call.event.action, call.event_seq),
               keys, uids, tags);
-      auto arr = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(result);
+      auto arr =
+          py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(result);
       if (!arr || arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != pods.size()) {
         if (!error_) {
           PyErr_SetString(PyExc_ValueError,
@@ -143,8 +144,8 @@ struct HintArgs {
       verdicts.reserve(arrays.size());
       for (std::size_t i = 0; i < arrays.size(); ++i) {
         verdicts.push_back(kcore::PluginVerdicts{
-            plugins[i], std::span<const std::uint8_t>(arrays[i].data(),
-                                                      static_cast<std::size_t>(arrays[i].shape(0)))});
+            plugins[i], std::span<const std::uint8_t>(
+                            arrays[i].data(), static_cast<std::size_t>(arrays[i].shape(0)))});
       }
     }
     ctx.source = source.get();
@@ -157,8 +158,8 @@ struct HintArgs {
   }
 };
 
-kcore::PodSpec make_spec(std::string key, std::string uid, std::int32_t priority,
-                         std::int64_t tag, std::int32_t profile, std::int32_t gated_by,
+kcore::PodSpec make_spec(std::string key, std::string uid, std::int32_t priority, std::int64_t tag,
+                         std::int32_t profile, std::int32_t gated_by,
                          bool has_required_affinity_terms, std::string nominated_node_name) {
   kcore::PodSpec spec;
   spec.key = std::move(key);
@@ -199,14 +200,15 @@ void register_queue(py::module_& m) {
   py::register_exception<kcore::PodAlreadyQueued>(m, "PodAlreadyQueuedError", PyExc_ValueError);
   py::register_exception<kcore::ReentrantCall>(m, "QueueReentrancyError", PyExc_RuntimeError);
 
-  m.def("match_cluster_events",
-        [](int reg_resource, std::int64_t reg_action, int resource, std::int64_t actions) {
-          return kcore::match_cluster_events(
-              kcore::ClusterEvent{reg_resource, action_mask(reg_action)},
-              kcore::ClusterEvent{resource, action_mask(actions)});
-        },
-        "registered_resource"_a, "registered_action"_a, "resource"_a, "action"_a,
-        R"pbdoc(framework.MatchClusterEvents: does an incoming event match a registered one?)pbdoc");
+  m.def(
+      "match_cluster_events",
+      [](int reg_resource, std::int64_t reg_action, int resource, std::int64_t actions) {
+        return kcore::match_cluster_events(
+            kcore::ClusterEvent{reg_resource, action_mask(reg_action)},
+            kcore::ClusterEvent{resource, action_mask(actions)});
+      },
+      "registered_resource"_a, "registered_action"_a, "resource"_a, "action"_a,
+      R"pbdoc(framework.MatchClusterEvents: does an incoming event match a registered one?)pbdoc");
 
   py::class_<kcore::SchedulingQueue>(m, "SchedulingQueue", R"pbdoc(
 kube-scheduler's scheduling queue over pod keys (native core). Use
@@ -235,8 +237,8 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
           "add_batch",
           [](kcore::SchedulingQueue& q, std::vector<std::string> keys, const py::object& uids,
              py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> priorities,
-             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> tags,
-             double now, std::int32_t profile) {
+             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> tags, double now,
+             std::int32_t profile) {
             const Nanos t = to_ns(now, "now");
             const std::size_t n = keys.size();
             if (priorities.ndim() != 1 || static_cast<std::size_t>(priorities.shape(0)) != n ||
@@ -245,8 +247,7 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
             std::vector<std::string> uid_list;
             if (!uids.is_none()) {
               uid_list = py::cast<std::vector<std::string>>(uids);
-              if (uid_list.size() != n)
-                throw py::value_error("uids must have one value per key");
+              if (uid_list.size() != n) throw py::value_error("uids must have one value per key");
             }
             const auto prio = priorities.unchecked<1>();
             const auto tag = tags.unchecked<1>();
@@ -288,9 +289,9 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
             hints.finish();
             return result;
           },
-          "key"_a, "uid"_a, "priority"_a, "now"_a, "actions"_a, "tag"_a, "profile"_a,
-          "gated_by"_a, "has_required_affinity_terms"_a, "nominated_node_name"_a, "event_seq"_a,
-          "hint_fn"_a, "verdicts"_a, R"pbdoc(Update a pod; returns its queue afterwards.)pbdoc")
+          "key"_a, "uid"_a, "priority"_a, "now"_a, "actions"_a, "tag"_a, "profile"_a, "gated_by"_a,
+          "has_required_affinity_terms"_a, "nominated_node_name"_a, "event_seq"_a, "hint_fn"_a,
+          "verdicts"_a, R"pbdoc(Update a pod; returns its queue afterwards.)pbdoc")
       .def(
           "delete",
           [](kcore::SchedulingQueue& q, const std::string& key) {
@@ -363,7 +364,8 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
             py::gil_scoped_release release;
             return q.done(key, uid);
           },
-          "key"_a, "uid"_a, R"pbdoc(End the pod's scheduling attempt; False if not in flight.)pbdoc")
+          "key"_a, "uid"_a,
+          R"pbdoc(End the pod's scheduling attempt; False if not in flight.)pbdoc")
       .def(
           "add_unschedulable_if_not_present",
           [](kcore::SchedulingQueue& q, const std::string& key, const std::string& uid,
@@ -380,8 +382,8 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
             hints.finish();
             return result;
           },
-          "key"_a, "uid"_a, "unschedulable_plugins"_a, "pending_plugins"_a, "now"_a,
-          "hint_fn"_a, R"pbdoc(Requeue a pod after a failed attempt; returns its queue.)pbdoc")
+          "key"_a, "uid"_a, "unschedulable_plugins"_a, "pending_plugins"_a, "now"_a, "hint_fn"_a,
+          R"pbdoc(Requeue a pod after a failed attempt; returns its queue.)pbdoc")
       .def(
           "activate",
           [](kcore::SchedulingQueue& q, const std::vector<std::string>& keys, double now) {

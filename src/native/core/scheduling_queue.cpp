@@ -18,9 +18,9 @@ struct ActiveLess {
   template <class Item>
   bool operator()(const Item& a, const Item& b) const noexcept {
     // std heaps are max-heaps: "a < b" means b pops first.
-    if (a.priority != b.priority) return a.priority < b.priority;       // higher priority first
-    if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;   // then earlier timestamp
-    return a.seq > b.seq;                                               // then earlier insertion
+    if (a.priority != b.priority) return a.priority < b.priority;      // higher priority first
+    if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;  // then earlier timestamp
+    return a.seq > b.seq;                                              // then earlier insertion
   }
 };
 
@@ -498,8 +498,8 @@ void SchedulingQueue::record_event(const ClusterEvent& event, const HintContext&
   if (any_in_flight()) push_event(event, hints, false, 0);
 }
 
-void SchedulingQueue::push_event(const ClusterEvent& event, const HintContext& hints,
-                                 bool targeted, std::uint32_t target) {
+void SchedulingQueue::push_event(const ClusterEvent& event, const HintContext& hints, bool targeted,
+                                 std::uint32_t target) {
   InFlightItem item{};
   item.kind = InFlightItem::Kind::kEvent;
   item.event = event;
@@ -865,7 +865,8 @@ QueueKind SchedulingQueue::update(const PodSpec& spec, std::uint32_t actions, Na
     evaluate(one, ev, hints, false, 0, s);
     const bool nominate_pod = ev.action == action::kUpdate;
     const QueueKind q = requeue(slot, s[0], now);
-    if (nominate_pod && q == QueueKind::kActive) nominate(slot, entries_[slot].status_nominated_node);
+    if (nominate_pod && q == QueueKind::kActive)
+      nominate(slot, entries_[slot].status_nominated_node);
     if (q == QueueKind::kActive || (config_.pop_from_backoff_q && q == QueueKind::kBackoff)) break;
   }
   return entries_[slot].queue;
@@ -1030,8 +1031,8 @@ std::size_t SchedulingQueue::flush_backoff_q_completed(Nanos now) {
     while (!heap.empty()) {
       const BackoffItem& top = heap.front();
       Entry& e = entries_[top.slot];
-      const bool valid = e.queue == QueueKind::kBackoff && e.in_error_backoff == error_heap &&
-                         e.gen == top.gen;
+      const bool valid =
+          e.queue == QueueKind::kBackoff && e.in_error_backoff == error_heap && e.gen == top.gen;
       if (valid && is_backing_off(e, now)) break;
       std::pop_heap(heap.begin(), heap.end(), cmp);
       const std::uint32_t slot = heap.back().slot;
@@ -1194,9 +1195,8 @@ std::vector<PodSnapshot> SchedulingQueue::list(QueueKind queue) {
         const Entry& e = entries_[it.slot];
         if (e.queue == QueueKind::kActive && e.gen == it.gen) items.push_back(it);
       }
-      std::sort(items.begin(), items.end(), [](const ActiveItem& a, const ActiveItem& b) {
-        return ActiveLess{}(b, a);
-      });
+      std::sort(items.begin(), items.end(),
+                [](const ActiveItem& a, const ActiveItem& b) { return ActiveLess{}(b, a); });
       for (const auto& it : items) out.push_back(snapshot(it.slot));
       break;
     }
@@ -1207,8 +1207,7 @@ std::vector<PodSnapshot> SchedulingQueue::list(QueueKind queue) {
         std::vector<BackoffItem> items;
         for (const auto& it : heap) {
           const Entry& e = entries_[it.slot];
-          if (e.queue == QueueKind::kBackoff && e.in_error_backoff == error_heap &&
-              e.gen == it.gen)
+          if (e.queue == QueueKind::kBackoff && e.in_error_backoff == error_heap && e.gen == it.gen)
             items.push_back(it);
         }
         std::sort(items.begin(), items.end(),
@@ -1235,9 +1234,8 @@ QueueStats SchedulingQueue::stats() {
   Guard g(*this);
   QueueStats s = stats_;
   s.in_flight_events = static_cast<std::size_t>(
-      std::count_if(in_flight_.begin(), in_flight_.end(), [](const InFlightItem& it) {
-        return it.kind == InFlightItem::Kind::kEvent;
-      }));
+      std::count_if(in_flight_.begin(), in_flight_.end(),
+                    [](const InFlightItem& it) { return it.kind == InFlightItem::Kind::kEvent; }));
   s.heap_items = active_heap_.size() + backoff_heap_.size() + error_backoff_heap_.size() +
                  timeout_heap_.size();
   return s;

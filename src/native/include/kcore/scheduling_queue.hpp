@@ -50,11 +50,11 @@ inline constexpr std::uint32_t kUpdate = kAll & ~(kAdd | kDelete);
 // EventResource ids. The fixed ids below are known to the queue; the caller interns any other
 // resource (PersistentVolume, storage.k8s.io/CSINode, ...) to ids >= kFirstCustomResource.
 namespace resource {
-inline constexpr std::int32_t kUnknown = -1;         // matches only wildcard registrations
-inline constexpr std::int32_t kWildCard = 0;         // "*"
-inline constexpr std::int32_t kPod = 1;              // "Pod" (matches the two below)
-inline constexpr std::int32_t kAssignedPod = 2;      // internal: events of bound pods
-inline constexpr std::int32_t kUnschedulablePod = 3; // internal: events of pending pods
+inline constexpr std::int32_t kUnknown = -1;          // matches only wildcard registrations
+inline constexpr std::int32_t kWildCard = 0;          // "*"
+inline constexpr std::int32_t kPod = 1;               // "Pod" (matches the two below)
+inline constexpr std::int32_t kAssignedPod = 2;       // internal: events of bound pods
+inline constexpr std::int32_t kUnschedulablePod = 3;  // internal: events of pending pods
 inline constexpr std::int32_t kNode = 4;
 inline constexpr std::int32_t kFirstCustomResource = 5;
 }  // namespace resource
@@ -103,7 +103,8 @@ struct QueueConfig {
 // A pod as the caller describes it on add/update. `gated_by` is the PreEnqueue plugin that
 // currently rejects the pod (e.g. SchedulingGates while spec.schedulingGates is non-empty), -1 if
 // none. `tag` is an opaque caller value (e.g. a row in the caller's pod table) handed back to
-// hint sources so they can index their own arrays. `nominated_node_name` is status.nominatedNodeName.
+// hint sources so they can index their own arrays. `nominated_node_name` is
+// status.nominatedNodeName.
 struct PodSpec {
   std::string key;
   std::string uid;
@@ -142,7 +143,7 @@ struct PendingCounts {
   std::size_t backoff = 0;
   std::size_t unschedulable = 0;  // excluding gated pods
   std::size_t gated = 0;
-  std::size_t in_flight = 0;      // including pods deleted while in flight
+  std::size_t in_flight = 0;  // including pods deleted while in flight
 };
 
 struct QueueStats {
@@ -188,7 +189,7 @@ struct PluginVerdicts {
 
 // Everything an event-processing call may need to evaluate hints.
 struct HintContext {
-  QueueingHintSource* source = nullptr;       // nullptr: registrations with a hint_id queue
+  QueueingHintSource* source = nullptr;        // nullptr: registrations with a hint_id queue
   std::span<const PluginVerdicts> verdicts{};  // override the registered hints of these plugins
   std::uint64_t event_seq = 0;
 };
@@ -254,8 +255,8 @@ class SchedulingQueue {
                                                   const HintContext& hints);
   std::size_t assigned_pod_added(std::string_view pod_namespace, Nanos now,
                                  const HintContext& hints);
-  std::size_t assigned_pod_updated(std::string_view pod_namespace, std::uint32_t actions,
-                                   Nanos now, const HintContext& hints);
+  std::size_t assigned_pod_updated(std::string_view pod_namespace, std::uint32_t actions, Nanos now,
+                                   const HintContext& hints);
   std::size_t flush_backoff_q_completed(Nanos now);
   std::size_t flush_unschedulable_pods_left_over(Nanos now);
   // Earliest time >= now at which a flush would move a pod; nullopt if no timer is pending.
@@ -301,9 +302,9 @@ class SchedulingQueue {
     std::int32_t gated_by = -1;       // PreEnqueue rejector as last told by the caller
     std::int32_t gating_plugin = -1;  // PreEnqueue rejector as last evaluated by the queue
     QueueKind queue = QueueKind::kNone;
-    bool in_error_backoff = false;    // which backoff heap (valid iff kBackoff)
+    bool in_error_backoff = false;  // which backoff heap (valid iff kBackoff)
     bool backoff_cached = false;
-    bool deleted = false;             // deleted while in flight (not reachable by key)
+    bool deleted = false;  // deleted while in flight (not reachable by key)
     bool has_required_affinity_terms = false;
     bool used = false;
   };
@@ -337,8 +338,8 @@ class SchedulingQueue {
   // inFlightEvents: pods (markers) and events in arrival order.
   struct InFlightItem {
     enum class Kind : std::uint8_t { kPod, kDeadPod, kEvent } kind;
-    std::uint32_t slot = 0;        // kPod: the pod; kEvent: target pod if `targeted`
-    bool targeted = false;         // wildcard event meant for one pod only (ForceActivate)
+    std::uint32_t slot = 0;  // kPod: the pod; kEvent: target pod if `targeted`
+    bool targeted = false;   // wildcard event meant for one pod only (ForceActivate)
     ClusterEvent event{};
     std::uint64_t seq = 0;
     std::vector<Captured> captured;  // precomputed verdicts for pods in flight at the time
@@ -369,9 +370,9 @@ class SchedulingQueue {
 
   // helpers (all assume the lock is held)
   void validate_spec(const PodSpec& pod) const;
-  std::uint32_t new_slot();                // a reset entry, not yet indexed
-  void free_slot(std::uint32_t slot);      // drop nomination, reset, recycle
-  void release(std::uint32_t slot);        // unindex, then free_slot
+  std::uint32_t new_slot();            // a reset entry, not yet indexed
+  void free_slot(std::uint32_t slot);  // drop nomination, reset, recycle
+  void release(std::uint32_t slot);    // unindex, then free_slot
   void apply_spec(Entry& e, const PodSpec& pod);
   QueueKind add_locked(const PodSpec& pod, Nanos now, bool reject_existing);
   Entry* live(std::string_view key);
@@ -404,8 +405,8 @@ class SchedulingQueue {
                 const HintContext& hints, bool use_captured, std::uint64_t captured_from,
                 std::span<Strategy> out);
   Strategy hint_for_in_flight(std::uint32_t slot, const HintContext& hints);
-  std::size_t move_pods(std::span<const std::uint32_t> slots, const ClusterEvent& event,
-                        Nanos now, const HintContext& hints);
+  std::size_t move_pods(std::span<const std::uint32_t> slots, const ClusterEvent& event, Nanos now,
+                        const HintContext& hints);
   std::vector<std::uint32_t> cross_topology_candidates(std::string_view pod_namespace);
   void nominate(std::uint32_t slot, const std::string& node);
   void unnominate(std::uint32_t slot);
@@ -422,8 +423,8 @@ class SchedulingQueue {
 
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> free_;
-  StringMap<std::uint32_t> live_;          // key -> slot for every pod the caller added
-  StringMultiMap<std::uint32_t> ghosts_;   // deleted while in flight, awaiting Done
+  StringMap<std::uint32_t> live_;                    // key -> slot for every pod the caller added
+  StringMultiMap<std::uint32_t> ghosts_;             // deleted while in flight, awaiting Done
   StringMap<std::vector<std::uint32_t>> nominated_;  // node -> pods nominated to it
 
   std::vector<ActiveItem> active_heap_;
