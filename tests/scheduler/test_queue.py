@@ -661,7 +661,7 @@ def test_invalid_configuration(kwargs: dict[str, object], message: str) -> None:
 def test_two_threads_lose_no_pod() -> None:
     """A producer adds pods while a consumer pops, fails and finishes them; nothing is lost."""
     q = SchedulingQueue(pod_max_backoff_seconds=0, pod_initial_backoff_seconds=0)
-    n = 3_000
+    n = 20_000
     done: list[str] = []
     errors: list[BaseException] = []
     produced = threading.Event()
