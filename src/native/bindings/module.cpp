@@ -9,9 +9,11 @@ namespace kcore::bindings {
 void register_scheduler(py::module_& m);
 }  // namespace kcore::bindings
 
+void register_queue(py::module_& m);
+
 PYBIND11_MODULE(_native, m) {
   m.doc() = "kcore native scheduling core";
   m.def("version", &kcore::version, "Version string of the native core.");
   kcore::bindings::register_scheduler(m);
-  // The scheduling queue registers here: register_queue(m);
+  register_queue(m);
 }
