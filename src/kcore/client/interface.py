@@ -130,7 +130,12 @@ class Client(Protocol):
         resource_version: str | None = None,
         allow_watch_bookmarks: bool = True,
         timeout_seconds: int | None = None,
-    ) -> WatchStream: ...
+    ) -> WatchStream:
+        """Start a watch; returns at once. ``resource_version`` unset or ``"0"`` begins with a
+        synthetic ``ADDED`` per current object; a version begins after it. A watch that cannot
+        start (too old a version, a bad selector) reports the ``Status`` as one ``ERROR``
+        event, then ends."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -140,8 +145,9 @@ class Registry(Protocol):
 
     ``LocalClient`` wraps one of these (handed in by whoever wires the process: ``kcore.sim``,
     ``kcore.cli``), so ``kcore.client`` never imports ``kcore.apiserver``. The methods take the
-    same arguments as :class:`Client` (plus ``resource`` already resolved by the caller to a
-    plural name) and run admission, validation, defaulting and storage exactly as an HTTP request
+    same arguments as :class:`Client`, with ``resource`` already resolved by the caller to its
+    group-qualified plural (``pods``, ``deployments.apps``, ``events.events.k8s.io``: what
+    :attr:`kcore.api.resources.ResourceInfo.qualified` gives), and run admission, validation, defaulting and storage exactly as an HTTP request
     would; only the wire encoding is skipped. They are synchronous and thread-safe.
     """
 
