@@ -147,8 +147,9 @@ class Registry(Protocol):
     ``kcore.cli``), so ``kcore.client`` never imports ``kcore.apiserver``. The methods take the
     same arguments as :class:`Client`, with ``resource`` already resolved by the caller to its
     group-qualified plural (``pods``, ``deployments.apps``, ``events.events.k8s.io``: what
-    :attr:`kcore.api.resources.ResourceInfo.qualified` gives), and run admission, validation, defaulting and storage exactly as an HTTP request
-    would; only the wire encoding is skipped. They are synchronous and thread-safe.
+    :attr:`kcore.api.resources.ResourceInfo.qualified` gives), and run admission, validation,
+    defaulting and storage exactly as an HTTP request would; only the wire encoding is skipped.
+    They are synchronous and thread-safe.
     """
 
     def create(
