@@ -63,6 +63,32 @@ class FakeBatch:
 
 
 @dataclass
+class FakePodBatch:
+    """Stands in for PodBatch.from_template: names are name_prefix + str(i)."""
+
+    template: dict
+    count: int
+    name_prefix: str
+    created: list = field(default_factory=list)
+
+    @classmethod
+    def from_template(cls, pod: dict, count: int, *, name_prefix: str) -> FakePodBatch:
+        b = cls(pod, count, name_prefix)
+        FakePodBatch.log.append((name_prefix, count))
+        return b
+
+    def pods(self) -> list[dict]:
+        out = []
+        for i in range(self.count):
+            meta = {**self.template["metadata"], "name": f"{self.name_prefix}{i}"}
+            out.append({**self.template, "metadata": meta})
+        return out
+
+
+FakePodBatch.log = []
+
+
+@dataclass
 class FakeNode:
     name: str
     cpu: int
@@ -79,6 +105,7 @@ class FakeScheduler:
     # When set, each scheduled pod advances this (virtual) clock by `cost_s` seconds.
     clock: Any = None
     cost_s: float = 0.0
+    fail_with: Exception | None = None
 
     def __init__(self, profile=None, seed: int = 0) -> None:
         self.profile = profile
@@ -172,6 +199,10 @@ class FakeScheduler:
 
     def schedule_batch(self, pods) -> FakeBatch:
         self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        if isinstance(pods, FakePodBatch):
+            pods = pods.pods()
         results = [self._one(p) for p in pods]
         if self.clock is not None and self.cost_s:
             self.clock.step(self.cost_s * len(pods))
@@ -185,6 +216,15 @@ def fake_scheduler():
     FakeScheduler.instances.clear()
     FakeScheduler.clock = None
     FakeScheduler.cost_s = 0.0
+    FakeScheduler.fail_with = None
+    FakePodBatch.log.clear()
     yield FakeScheduler
     FakeScheduler.clock = None
     FakeScheduler.cost_s = 0.0
+    FakeScheduler.fail_with = None
+
+
+@pytest.fixture
+def fake_pod_batch(fake_scheduler):
+    FakePodBatch.log.clear()
+    return FakePodBatch

@@ -80,7 +80,16 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(workdir: Path, config: str, fake, *, cost: float = 0.0, workload: int = 0, seed: int = 0):
+def run(
+    workdir: Path,
+    config: str,
+    fake,
+    *,
+    cost: float = 0.0,
+    workload: int = 0,
+    seed: int = 0,
+    options: dict | None = None,
+):
     path = workdir / "cases" / "performance-config.yaml"
     path.write_text(textwrap.dedent(config))
     (case,) = load_test_cases(path)
@@ -92,7 +101,7 @@ def run(workdir: Path, config: str, fake, *, cost: float = 0.0, workload: int = 
         case.workloads[workload],
         clock=clock,
         seed=seed,
-        options={"scheduler_factory": fake, "batch_size": 16},
+        options={"scheduler_factory": fake, "batch_size": 16, **(options or {})},
     )
     return results, fake.instances[-1]
 
@@ -355,3 +364,31 @@ def test_same_seed_same_placements(workdir: Path, fake_scheduler) -> None:
     assert dict(fake_scheduler.instances[-1].where) == first
     run(workdir, BASIC, fake_scheduler, seed=4)
     assert set(fake_scheduler.instances[-1].where) != set(first)  # other generated names
+
+
+def test_identical_pods_go_as_compiled_chunks(
+    workdir: Path, fake_scheduler, fake_pod_batch
+) -> None:
+    FakePodBatch = fake_pod_batch
+    cfg = BASIC.replace("measure: 300", "measure: 600").replace("nodes: 10", "nodes: 20")
+    (r,), core = run(
+        workdir,
+        cfg,
+        fake_scheduler,
+        options={"pod_batch_factory": FakePodBatch.from_template, "batch_size": 100},
+    )
+    assert r.pods == 600
+    measured = sorted(k for k in core.where if k.startswith("namespace-2/"))
+    prefixes = {k.rsplit("-", 1)[0] for k in measured}
+    assert len(prefixes) == 3  # 600 pods in chunks of 256
+    assert all(k.rsplit("-", 1)[1].isdigit() for k in measured)
+    # Chunk-aligned runs were submitted compiled; the batch size (100) splits chunks, and
+    # only runs starting at a chunk's first pod can be compiled.
+    assert FakePodBatch.log
+    assert sum(n for _, n in FakePodBatch.log) < 605
+
+
+def test_crashing_core_fails_the_workload(workdir: Path, fake_scheduler) -> None:
+    fake_scheduler.fail_with = RuntimeError("boom")
+    with pytest.raises(ExecutionError, match="scheduling loop failed: RuntimeError: boom"):
+        run(workdir, BASIC, fake_scheduler)

@@ -37,10 +37,16 @@ __all__ = [
     "Backend",
     "BackendFactory",
     "ClusterState",
+    "ExecutionError",
     "PodGroup",
     "PodRecord",
     "register_backend",
 ]
+
+
+class ExecutionError(RuntimeError):
+    """A workload failed while running: an op that cannot finish, a bad template, or the
+    system under test failing."""
 
 
 @dataclass(slots=True)
@@ -66,7 +72,10 @@ class PodGroup:
     ``template`` is the rendered pod (its ``metadata.name`` is replaced by each of ``names``).
     If the template depends on ``{{.Index}}``, ``pods`` holds every rendered pod and
     ``identical`` is False; otherwise the pods differ only in name and a backend may compile
-    the template once (``PodBatch.from_template``).
+    the template once. When ``chunk_size`` > 0 the names come in chunks:
+    ``names[i] == chunk_prefixes[i // chunk_size] + str(i % chunk_size)``, so a backend can
+    submit any run of pods that starts at a chunk's first pod as one compiled batch
+    (``PodBatch.from_template(template, n, name_prefix=chunk_prefix)``).
     """
 
     namespace: str
@@ -74,6 +83,8 @@ class PodGroup:
     names: tuple[str, ...]
     pods: tuple[Mapping[str, Any], ...] = ()
     identical: bool = True
+    chunk_size: int = 0
+    chunk_prefixes: tuple[str, ...] = ()
 
     def pod(self, i: int) -> dict[str, Any]:
         """The full pod ``i`` of the group."""
@@ -263,6 +274,11 @@ class Backend(Protocol):
     async def delete_object(self, obj: Mapping[str, Any]) -> None: ...
 
     def idle(self) -> bool: ...
+
+    def check(self) -> None:
+        """Raise :class:`ExecutionError` if the backend has failed (e.g. its scheduling loop
+        crashed); waiting ops call this so that a failure is reported, not waited out."""
+        ...
 
     def describe_pending(self, key: str) -> str: ...
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from kcore.sim.backend import ExecutionError
 from kcore.sim.queue_adapter import BenchQueue, make_queue
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class ScheduleResultLike(Protocol):
 class BatchResultLike(Protocol):
     node_index: NDArray[np.int32]
     latency_ns: NDArray[np.int64]
+
+    def node_names(self) -> Sequence[str]: ...
 
     def __getitem__(self, i: int) -> ScheduleResultLike: ...
 
@@ -96,6 +99,66 @@ def native_scheduler_factory() -> Callable[..., SchedulerLike]:
     return cls
 
 
+#: FitError reasons and the plugin that reports each (kube-scheduler v1.35 wording).
+_REASON_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("Insufficient ", "NodeResourcesFit"),
+    ("Too many pods", "NodeResourcesFit"),
+    ("untolerated taint", "TaintToleration"),
+    ("didn't match Pod's node affinity/selector", "NodeAffinity"),
+    ("didn't satisfy plugin(s) [NodeAffinity]", "NodeAffinity"),
+    ("didn't match pod anti-affinity rules", "InterPodAffinity"),
+    ("didn't match pod affinity rules", "InterPodAffinity"),
+    ("didn't satisfy existing pods anti-affinity rules", "InterPodAffinity"),
+    ("pod topology spread constraints", "PodTopologySpread"),
+    ("didn't have free ports", "NodePorts"),
+    ("were unschedulable", "NodeUnschedulable"),
+    ("didn't match the requested node name", "NodeName"),
+    ("volume", "VolumeBinding"),
+)
+
+
+def rejecting_plugins(message: str) -> frozenset[str]:
+    """The plugins whose reasons appear in a FitError message (empty if none is known).
+
+    The core reports why a pod did not fit as kube-scheduler's message; the queue needs the
+    rejecting plugins to requeue it on the right cluster events, so they are read back from
+    the reasons. An unknown reason gives the empty set, which the queues treat as "retry on
+    any event / back off" rather than waiting for a flush.
+    """
+    head = message.split(" preemption:", 1)[0]
+    return frozenset(plugin for reason, plugin in _REASON_PLUGINS if reason in head)
+
+
+def _node_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Which aspects of a node changed (for the queue's specific Node update events)."""
+    out = []
+    om, nm = old.get("metadata") or {}, new.get("metadata") or {}
+    if om.get("labels") != nm.get("labels"):
+        out.append("label")
+    os_, ns_ = old.get("status") or {}, new.get("status") or {}
+    if os_.get("allocatable") != ns_.get("allocatable"):
+        out.append("allocatable")
+    ospec, nspec = old.get("spec") or {}, new.get("spec") or {}
+    if ospec.get("taints") != nspec.get("taints") or ospec.get("unschedulable") != nspec.get(
+        "unschedulable"
+    ):
+        out.append("taint")
+    if os_.get("conditions") != ns_.get("conditions"):
+        out.append("condition")
+    return out or ["node"]
+
+
+def native_pod_batch_factory() -> Callable[..., Any] | None:
+    """``kcore.scheduler.PodBatch.from_template`` if available."""
+    try:
+        mod = importlib.import_module("kcore.scheduler")
+    except ImportError:
+        return None
+    batch = getattr(mod, "PodBatch", None)
+    factory: Callable[..., Any] | None = getattr(batch, "from_template", None)
+    return factory
+
+
 class CoreBackend:
     """The in-process native core behind the bench executor.
 
@@ -121,12 +184,19 @@ class CoreBackend:
         opts = dict(options or {})
         factory = opts.get("scheduler_factory") or native_scheduler_factory()
         self.scheduler: SchedulerLike = factory(profile=profile, seed=seed)
+        # Compiles a template once for n pods named name_prefix + str(i) (PodBatch).
+        self._pod_batch: Callable[..., Any] | None = opts.get("pod_batch_factory")
+        if self._pod_batch is None and type(self.scheduler).__module__.startswith(
+            "kcore.scheduler"
+        ):
+            self._pod_batch = native_pod_batch_factory()
         self.clock = clock
         self.state = state
         self.batch_size = int(opts.get("batch_size", DEFAULT_BATCH_SIZE))
         self.queue: BenchQueue = opts.get("queue") or make_queue(
             initial_backoff=float(opts.get("pod_initial_backoff_seconds", 1.0)),
             max_backoff=float(opts.get("pod_max_backoff_seconds", 10.0)),
+            prefer=str(opts.get("queue_impl", "native")),
         )
         # Pending pods (created, not placed): key -> (group id, index in group).
         self._pending: dict[str, tuple[int, int]] = {}
@@ -148,7 +218,9 @@ class CoreBackend:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A failure of the loop has been reported through check(); do not mask the
+            # error being raised by the executor with it.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
 
@@ -176,8 +248,9 @@ class CoreBackend:
             self._event("NodeAdd")
 
     async def update_node(self, node: Mapping[str, Any]) -> None:
+        old = self.state.nodes.get(node["metadata"]["name"]) or {}
         self.scheduler.update_node(node)
-        self._event("NodeUpdate")
+        self._event("NodeUpdate:" + ",".join(_node_changes(old, node)))
 
     async def delete_node(self, name: str) -> None:
         self.scheduler.remove_node(name)
@@ -222,6 +295,14 @@ class CoreBackend:
 
     # ---------------------------------------------------------------- status
 
+    def check(self) -> None:
+        t = self._task
+        if t is not None and t.done() and not t.cancelled():
+            exc = t.exception()
+            if exc is not None:
+                msg = f"the scheduling loop failed: {type(exc).__name__}: {exc}"
+                raise ExecutionError(msg) from exc
+
     def idle(self) -> bool:
         active, backoff, _, inflight = self.queue.counts()
         return not self._busy and active == 0 and backoff == 0 and inflight == 0
@@ -260,8 +341,59 @@ class CoreBackend:
             self.state.notify()
             await self.clock.sleep(0)
 
+    def _runs(self, keys: list[str]) -> list[tuple[list[str], Any]]:
+        """Split popped keys into submissions: a chunk-aligned run of one identical group
+        becomes one compiled batch; everything else goes as pod dicts."""
+        out: list[tuple[list[str], Any]] = []
+        loose: list[str] = []
+        run: list[str] = []
+        run_at: tuple[int, int] | None = None  # (group id, chunk) of the current run
+        last_off = -1
+
+        def flush_run() -> None:
+            nonlocal run, run_at
+            if run and run_at is not None:
+                gid, chunk = run_at
+                group = self.state.groups[gid]
+                prefix = group.chunk_prefixes[chunk]
+                template = dict(group.template)
+                template["metadata"] = {
+                    **(group.template.get("metadata") or {}),
+                    "name": f"{prefix}0",
+                }
+                template["metadata"].pop("generateName", None)
+                assert self._pod_batch is not None
+                out.append((run, self._pod_batch(template, len(run), name_prefix=prefix)))
+            run, run_at = [], None
+
+        for key in keys:
+            gid, i = self._pending[key]
+            group = self.state.groups[gid]
+            cs = group.chunk_size
+            if self._pod_batch is None or not cs or key in self._nominated:
+                flush_run()
+                loose.append(key)
+                continue
+            chunk, off = divmod(i, cs)
+            if run_at == (gid, chunk) and off == last_off + 1:
+                run.append(key)
+            elif off == 0:
+                flush_run()
+                run, run_at = [key], (gid, chunk)
+            else:
+                flush_run()
+                loose.append(key)
+            last_off = off
+        flush_run()
+        if loose:
+            out.append((loose, [self._pod_for(k) for k in loose]))
+        return out
+
     def _schedule(self, keys: list[str]) -> None:
-        pods = [self._pod_for(k) for k in keys]
+        for run_keys, pods in self._runs(keys):
+            self._schedule_run(run_keys, pods)
+
+    def _schedule_run(self, keys: list[str], pods: Any) -> None:
         t0 = self.clock.monotonic()
         result = self.scheduler.schedule_batch(pods)
         t1 = self.clock.monotonic()
@@ -269,14 +401,14 @@ class CoreBackend:
         node_index = np.asarray(result.node_index)
         latency = np.asarray(result.latency_ns, dtype=np.int64)
         placed_mask = node_index >= 0
-        # Placement times: the batch's wall time split in proportion to cycle latencies.
+        # Placement times: the call's wall time split in proportion to cycle latencies.
         total = float(latency.sum())
         if total > 0:
             frac = np.cumsum(latency, dtype=np.float64) / total
         else:
             frac = np.arange(1, len(keys) + 1, dtype=np.float64) / max(1, len(keys))
         times = t0 + (t1 - t0) * frac
-        names = self.scheduler.node_names()
+        names = result.node_names()
         placed_idx = np.flatnonzero(placed_mask)
         placed_keys = [keys[i] for i in placed_idx.tolist()]
         placed_nodes = [names[j] for j in node_index[placed_idx].tolist()]
@@ -287,6 +419,9 @@ class CoreBackend:
             self._bound[k] = n
             self.queue.done(k)
         self.state.scheduled(placed_keys, placed_nodes, times[placed_idx])
+        if placed_keys and self.queue.counts()[2]:
+            # Placements can resolve affinity / spreading rejections of waiting pods.
+            self.queue.assigned_pods_added(placed_keys, self.clock.monotonic())
         failed = np.flatnonzero(~placed_mask).tolist()
         failed_keys: list[str] = []
         now = self.clock.monotonic()
@@ -295,11 +430,10 @@ class CoreBackend:
             r = result[i]
             failed_keys.append(key)
             self._last_message[key] = r.message or "unschedulable"
+            rejectors = rejecting_plugins(self._last_message[key])
             if r.nominated_node:
                 self._preempt(key, r.nominated_node, list(r.victims))
-                self.queue.requeue_backoff(key, now)
-            else:
-                self.queue.requeue_unschedulable(key, now)
+            self.queue.requeue_unschedulable(key, now, rejectors)
         self.state.attempted(failed_keys)
         self.state.record_attempts(latency, len(placed_keys))
 

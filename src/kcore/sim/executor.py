@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kcore.scheduler.apis.config.strict import YAMLError, load_yaml
-from kcore.sim.backend import Backend, ClusterState, PodGroup
+from kcore.sim.backend import Backend, ClusterState, ExecutionError, PodGroup
 from kcore.sim.gotemplate import GoTemplate, TemplateError
 from kcore.sim.metrics import (
     DEFAULT_SAMPLE_INTERVAL,
@@ -82,13 +82,12 @@ BUILTIN_POD: dict[str, Any] = {
     },
 }
 
+#: Identical pods are named and submitted in chunks of this many (one compiled batch each).
+POD_CHUNK = 256
+
 _ALPHABET = np.array(list(string.ascii_lowercase + string.digits), dtype="<U1")
 
 CLUSTER_SCOPED = {"Node", "Namespace", "PriorityClass", "StorageClass", "PersistentVolume"}
-
-
-class ExecutionError(RuntimeError):
-    """An op failed while running (a wait that cannot finish, a bad template...)."""
 
 
 @dataclass
@@ -138,6 +137,8 @@ class Executor:
     _templates: dict[Path, GoTemplate] = field(default_factory=dict)
     _plain: dict[Path, dict[str, Any]] = field(default_factory=dict)
     _current_index: int = 0
+    # Name prefixes generated per namespace (never reused).
+    _prefixes: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
@@ -254,6 +255,7 @@ class Executor:
         deadline = self.clock.monotonic() + self.wait_timeout
         stalled_checks = 0
         while not cond():
+            self.backend.check()
             for t in self._background:
                 if t.done() and not t.cancelled() and t.exception() is not None:
                     raise ExecutionError(f"background op failed: {t.exception()}")
@@ -433,9 +435,7 @@ class Executor:
                 raise ExecutionError(msg)
             if meta.get("name"):
                 return PodGroup(namespace, first, (meta["name"],) * count)
-            prefix = meta.get("generateName", "pod-")
-            taken = _NamespaceNames(self.state, namespace)
-            return PodGroup(namespace, first, tuple(self._gen_names(prefix, count, taken)))
+            return self._chunked_group(namespace, first, meta.get("generateName", "pod-"), count)
         pods: list[dict[str, Any]] = []
         taken = _NamespaceNames(self.state, namespace)
         for i in range(count):
@@ -464,6 +464,29 @@ class Executor:
             pods.append(p)
         names = tuple(p["metadata"]["name"] for p in pods)
         return PodGroup(namespace, first, names, tuple(pods), identical=False)
+
+    def _chunked_group(
+        self, namespace: str, template: dict[str, Any], generate_name: str, count: int
+    ) -> PodGroup:
+        """Identical pods named ``<generateName><5 random>-<i>`` in chunks of POD_CHUNK, so
+        that a backend compiles each chunk once (see :class:`PodGroup`)."""
+        taken = _NamespaceNames(self.state, namespace)
+        n_chunks = -(-count // POD_CHUNK)
+        prefixes: list[str] = []
+        used = self._prefixes.setdefault(namespace, set())
+        while len(prefixes) < n_chunks:
+            for cand in self._gen_names(generate_name, n_chunks - len(prefixes), used):
+                prefix = cand + "-"
+                size = min(POD_CHUNK, count - len(prefixes) * POD_CHUNK)
+                if any(f"{prefix}{j}" in taken for j in range(size)):
+                    used.add(cand)
+                    continue
+                used.add(cand)
+                prefixes.append(prefix)
+        names = tuple(f"{prefixes[i // POD_CHUNK]}{i % POD_CHUNK}" for i in range(count))
+        return PodGroup(
+            namespace, template, names, chunk_size=POD_CHUNK, chunk_prefixes=tuple(prefixes)
+        )
 
     async def _create_pods(self, op: Op, namespace: str, count: int) -> PodGroup:
         await self._ensure_namespace(namespace)
@@ -508,6 +531,7 @@ class Executor:
                 self.state.notify()
                 await self._create_pods(op, namespace, count)
                 continue
+            self.backend.check()
             if self.backend.idle() and not self._background_ops_running():
                 raise ExecutionError(self._explain(f"{op.where}: steady state stalled", namespace))
             await self.state.wait_changed(min(0.05, max(0.0, end - self.clock.monotonic())))

@@ -37,13 +37,15 @@ class BenchQueue(Protocol):
 
     def done(self, key: str) -> None: ...
 
-    def requeue_unschedulable(self, key: str, now: float) -> None: ...
+    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None: ...
 
     def requeue_backoff(self, key: str, now: float) -> None: ...
 
     def delete(self, key: str) -> None: ...
 
     def cluster_event(self, event: str, now: float) -> None: ...
+
+    def assigned_pods_added(self, keys: Sequence[str], now: float) -> None: ...
 
     def next_wakeup(self, now: float) -> float | None: ...
 
@@ -61,6 +63,7 @@ class _Entry:
     popped_at_event: int = 0
     pool_since: float = 0.0
     version: int = 0  # invalidates stale heap entries
+    rejectors: frozenset[str] = frozenset()  # plugins that rejected the last attempt
 
 
 class FallbackQueue:
@@ -88,6 +91,7 @@ class FallbackQueue:
         self._pool: dict[str, _Entry] = {}
         self._seq = itertools.count()
         self._events = 0
+        self._events_log: list[str] = []
         self._n_active = 0
         self._n_backoff = 0
         self._n_inflight = 0
@@ -172,7 +176,7 @@ class FallbackQueue:
                     break
             e.where = "inflight"
             e.version += 1
-            e.popped_at_event = self._events
+            e.popped_at_event = len(self._events_log)
             self._n_inflight += 1
             out.append(e.key)
         return out
@@ -193,11 +197,12 @@ class FallbackQueue:
         e.backoff_expiry = now + backoff
         return e
 
-    def requeue_unschedulable(self, key: str, now: float) -> None:
+    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None:
         e = self._failed(key, now)
         if e is None:
             return
-        if e.popped_at_event != self._events:
+        e.rejectors = plugins
+        if any(self._interested(e, ev) for ev in self._events_log[e.popped_at_event :]):
             self._push_backoff(e)  # an event arrived while the pod was in flight
         else:
             e.where = "unschedulable"
@@ -215,13 +220,33 @@ class FallbackQueue:
         if e is not None:
             self._leave(e)
 
+    @staticmethod
+    def _interested(e: _Entry, event: str) -> bool:
+        name = event.split(":", 1)[0]
+        if name not in EVENT_PLUGINS:
+            return False  # no default plugin registers this event
+        plugins = EVENT_PLUGINS[name]
+        if not e.rejectors or plugins is None:
+            return True
+        return bool(plugins & e.rejectors)
+
     def cluster_event(self, event: str, now: float) -> None:
-        del event
         self._events += 1
+        self._events_log.append(event)
         for e in list(self._pool.values()):
-            self._move_from_pool(e, now)
+            if self._interested(e, event):
+                self._move_from_pool(e, now)
+
+    def assigned_pods_added(self, keys: Sequence[str], now: float) -> None:
+        if keys:
+            self.cluster_event("AssignedPodAdd", now)
 
     def next_wakeup(self, now: float) -> float | None:
+        if len(self._events_log) > 4096 and self._n_inflight == 0:
+            self._events_log.clear()
+            self._events = 0
+            for entry in self._entries.values():
+                entry.popped_at_event = 0
         if self._n_active:
             return now
         times = []
@@ -240,15 +265,119 @@ class FallbackQueue:
         return self._n_active, self._n_backoff, len(self._pool), self._n_inflight
 
 
-def make_queue(*, initial_backoff: float = 1.0, max_backoff: float = 10.0) -> BenchQueue:
-    """The native queue's adapter when ``kcore.scheduler.backend.queue`` exists, else the
-    Python fallback."""
-    try:
-        mod = importlib.import_module("kcore.scheduler.backend.queue")
-    except ImportError:
-        return FallbackQueue(initial_backoff=initial_backoff, max_backoff=max_backoff)
-    factory = getattr(mod, "bench_queue", None)
-    if callable(factory):
-        q: BenchQueue = factory(initial_backoff=initial_backoff, max_backoff=max_backoff)
-        return q
+#: Which plugins' rejections an event can resolve (kube-scheduler's EventsToRegister for the
+#: default plugins, coarsened to the events the bench produces). ``None`` = every plugin.
+EVENT_PLUGINS: dict[str, frozenset[str] | None] = {
+    "NodeAdd": None,
+    "NodeUpdate": None,
+    "NodeDelete": frozenset({"PodTopologySpread"}),
+    "AssignedPodDelete": frozenset(
+        {
+            "NodeResourcesFit",
+            "NodePorts",
+            "PodTopologySpread",
+            "InterPodAffinity",
+            "VolumeRestrictions",
+            "NodeVolumeLimits",
+        }
+    ),
+    "AssignedPodAdd": frozenset({"PodTopologySpread", "InterPodAffinity"}),
+}
+
+
+class NativeQueue:
+    """:class:`BenchQueue` over ``kcore.scheduler.backend.queue.SchedulingQueue``.
+
+    Events are translated into kube-scheduler's ClusterEvents (``NodeUpdate:label,allocatable``
+    becomes one Node update per changed aspect) and matched by the queue against the default
+    plugins' registrations, queueing hints on.
+    """
+
+    name = "native"
+
+    def __init__(self, module: Any, *, initial_backoff: float, max_backoff: float) -> None:
+        self._m = module
+        self._q = module.SchedulingQueue(
+            pod_initial_backoff_seconds=initial_backoff, pod_max_backoff_seconds=max_backoff
+        )
+        r, a = module.EventResource, module.ActionType
+        ev = module.ClusterEvent
+        self._events: dict[str, Any] = {
+            "NodeAdd": ev(r.NODE, a.ADD),
+            "NodeDelete": ev(r.NODE, a.DELETE),
+            "AssignedPodDelete": ev(r.ASSIGNED_POD, a.DELETE),
+            "label": ev(r.NODE, a.UPDATE_NODE_LABEL),
+            "allocatable": ev(r.NODE, a.UPDATE_NODE_ALLOCATABLE),
+            "taint": ev(r.NODE, a.UPDATE_NODE_TAINT),
+            "condition": ev(r.NODE, a.UPDATE_NODE_CONDITION),
+            "node": ev(r.NODE, a.UPDATE),
+        }
+        self._action = a
+
+    def add(self, keys: Sequence[str], priorities: Sequence[int], now: float) -> None:
+        self._q.add_batch(list(keys), now, priorities=list(priorities))
+
+    def pop_batch(self, now: float, max_pods: int) -> list[str]:
+        keys: list[str] = self._q.pop_batch_arrays(now, max_pods).keys
+        return keys
+
+    def done(self, key: str) -> None:
+        self._q.done(key)
+
+    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None:
+        self._q.add_unschedulable_if_not_present(key, now, unschedulable_plugins=plugins)
+
+    def requeue_backoff(self, key: str, now: float) -> None:
+        self._q.add_unschedulable_if_not_present(key, now)  # no rejector: error backoff
+
+    def delete(self, key: str) -> None:
+        self._q.delete(key)
+
+    def cluster_event(self, event: str, now: float) -> None:
+        name, _, aspects = event.partition(":")
+        if name == "NodeUpdate":
+            for aspect in aspects.split(",") if aspects else ["node"]:
+                self._q.move_all_to_active_or_backoff_queue(self._events[aspect], now)
+            return
+        known = self._events.get(name)
+        if known is None:
+            kind, action = _split_kind_action(name)
+            act = self._action.ADD if action == "Add" else self._action.DELETE
+            known = self._m.ClusterEvent(kind, act)
+            self._events[name] = known
+        self._q.move_all_to_active_or_backoff_queue(known, now)
+
+    def assigned_pods_added(self, keys: Sequence[str], now: float) -> None:
+        for k in keys:
+            self._q.assigned_pod_added(k, now)
+
+    def next_wakeup(self, now: float) -> float | None:
+        if self._q.pending_pods().active:
+            return now
+        wake: float | None = self._q.next_wakeup(now)
+        return wake
+
+    def counts(self) -> tuple[int, int, int, int]:
+        p = self._q.pending_pods()
+        return p.active, p.backoff, p.unschedulable + p.gated, p.in_flight
+
+
+def _split_kind_action(name: str) -> tuple[str, str]:
+    for action in ("Add", "Delete"):
+        if name.endswith(action):
+            return name[: -len(action)] or "Object", action
+    return name, "Add"
+
+
+def make_queue(
+    *, initial_backoff: float = 1.0, max_backoff: float = 10.0, prefer: str = "native"
+) -> BenchQueue:
+    """The native queue (``kcore.scheduler.backend.queue``) when it is available and
+    ``prefer`` is ``"native"``, else the Python :class:`FallbackQueue`."""
+    if prefer == "native":
+        try:
+            mod = importlib.import_module("kcore.scheduler.backend.queue")
+            return NativeQueue(mod, initial_backoff=initial_backoff, max_backoff=max_backoff)
+        except (ImportError, AttributeError):
+            pass  # an extension built before the queue existed
     return FallbackQueue(initial_backoff=initial_backoff, max_backoff=max_backoff)

@@ -174,6 +174,23 @@ _PY_POINT_ALIASES: Final[Mapping[str, str]] = {
 
 
 def _points_of_python_plugin(obj: object) -> frozenset[str]:
+    """Extension points of a registered Python plugin (an object, a class, or a factory).
+
+    A factory that is not a class is called with no arguments (``None``) to inspect the
+    plugin it builds; if that fails, the plugin is assumed to implement Filter and Score and
+    the framework checks it when the profile is built.
+    """
+    points = _declared_or_methods(obj)
+    if points or isinstance(obj, type) or not callable(obj):
+        return points
+    try:
+        built = obj(None)
+    except Exception:
+        return frozenset({"filter", "score"})
+    return _declared_or_methods(built) or frozenset({"filter", "score"})
+
+
+def _declared_or_methods(obj: object) -> frozenset[str]:
     declared = getattr(obj, "extension_points", None)
     if declared is not None and not callable(declared):
         points: set[str] = set()
