@@ -79,3 +79,16 @@ def test_rss_sampler_tracks_peak() -> None:
     assert first > 0
     assert r.peak >= first
     assert r.peak_mb == r.peak / 2**20
+
+
+@pytest.mark.parametrize(
+    ("duration", "interval"),
+    [(60.0, 1.0), (10.0, 0.5), (2.0, 0.1), (0.1, 0.005), (0.001, 0.001)],
+)
+def test_adaptive_interval(duration: float, interval: float) -> None:
+    from kcore.sim.metrics import choose_interval
+
+    assert choose_interval(duration) == interval
+    times = np.linspace(0.0, duration, 1000)
+    s = ThroughputSummary.from_times(times, None, start=0.0)
+    assert s.interval_s == interval

@@ -93,7 +93,7 @@ class WorkloadResult:
     duration_s: float = 0.0
     setup_s: float = 0.0
     samples: int = 0
-    sample_interval_s: float = DEFAULT_SAMPLE_INTERVAL
+    sample_interval_s: float = 0.0
     throughput_p95: float = 0.0
     attempt_latency_p90_ms: float = 0.0
     attempt_latency_avg_ms: float = 0.0
@@ -137,7 +137,7 @@ async def _run_async(
     mode: str,
     seed: int,
     clock: Clock,
-    sample_interval: float,
+    sample_interval: float | None,
     options: Mapping[str, Any],
     progress: ProgressHook | None,
     topic: str,
@@ -209,7 +209,7 @@ async def _run_async(
                 duration_s=c.duration_s,
                 setup_s=max(0.0, elapsed - c.duration_s),
                 samples=t.samples,
-                sample_interval_s=sample_interval,
+                sample_interval_s=t.interval_s,
                 overall_throughput=(t.scheduled / t.duration_s) if t.duration_s > 0 else 0.0,
                 threshold=threshold,
                 threshold_passed=passed,
@@ -229,7 +229,7 @@ def run_workload(
     mode: str = "core",
     seed: int = 0,
     clock: Clock | None = None,
-    sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
+    sample_interval: float | None = DEFAULT_SAMPLE_INTERVAL,
     options: Mapping[str, Any] | None = None,
     progress: ProgressHook | None = None,
     topic: str = "",

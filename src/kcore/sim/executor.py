@@ -125,7 +125,7 @@ class Executor:
     backend: Backend
     clock: Clock
     seed: int = 0
-    sample_interval: float = DEFAULT_SAMPLE_INTERVAL
+    sample_interval: float | None = DEFAULT_SAMPLE_INTERVAL
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
     results: list[CollectedMetrics] = field(default_factory=list)
     # Namespaces -> pods expected scheduled at the next Scheduled barrier.

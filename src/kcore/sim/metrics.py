@@ -6,10 +6,13 @@ non-empty one (``skipped + 1`` copies of the merged rate), and the first non-emp
 marks the start. The result is the mean of the samples and percentiles by rank
 ``ceil(n * P / 100)``. kcore's core mode can place 10 000 pods in well under a second, where
 1-second ticks would give no sample at all, so kcore records the *time of every placement*
-and samples afterwards on a finer interval (default 10 ms; ``--sample-interval 1s`` gives
-upstream's granularity). Sampling after the fact makes the start exact (the first placement),
-so no tick is discarded; a final partial interval shorter than half an interval is merged into
-the previous sample rather than reported as a rate over a tiny window.
+and samples afterwards. By default the interval adapts to the phase: the largest of 1 s,
+500 ms, 200 ms, ... down to 1 ms that still yields at least 20 samples (so a long phase is
+sampled like upstream's, and a 0.1 s phase in 5 ms steps); ``--sample-interval`` fixes it
+(``1s`` reproduces upstream's granularity). The interval used is reported with the results.
+Sampling after the fact makes the start exact (the first placement), so no tick is discarded;
+a final partial interval shorter than half an interval is merged into the previous sample
+rather than reported as a rate over a tiny window.
 
 **Attempt latency.** The scheduling core measures every scheduling cycle (``latency_ns``);
 percentiles are taken over all attempts (scheduled or not) of the collection window, the
@@ -42,7 +45,19 @@ __all__ = [
     "throughput_samples",
 ]
 
-DEFAULT_SAMPLE_INTERVAL = 0.010
+#: ``None`` = choose the interval per collection with :func:`choose_interval`.
+DEFAULT_SAMPLE_INTERVAL: float | None = None
+MIN_SAMPLES = 20
+_NICE_INTERVALS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+
+
+def choose_interval(duration: float, min_samples: int = MIN_SAMPLES) -> float:
+    """The largest interval of 1 s, 500 ms, 200 ms, ..., 1 ms giving ``min_samples``
+    samples over ``duration`` seconds (1 ms if none does)."""
+    for interval in _NICE_INTERVALS:
+        if duration / interval >= min_samples:
+            return interval
+    return _NICE_INTERVALS[-1]
 
 
 def percentile_rank(sorted_values: NDArray[np.float64] | list[float], p: float) -> float:
@@ -120,8 +135,12 @@ class ThroughputSummary:
 
     @classmethod
     def from_times(
-        cls, times: NDArray[np.float64], interval: float, start: float
+        cls, times: NDArray[np.float64], interval: float | None, start: float
     ) -> ThroughputSummary:
+        """Summarise placement times; ``interval=None`` picks one with :func:`choose_interval`."""
+        if interval is None:
+            span = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+            interval = choose_interval(span)
         s = throughput_samples(times, interval)
         arr = np.sort(np.asarray(s, dtype=np.float64))
         duration = float(times[-1] - start) if len(times) else 0.0
@@ -170,7 +189,7 @@ class ThroughputCollector:
             return np.zeros(0, dtype=np.float64)
         return np.sort(np.concatenate(self._chunks))
 
-    def summary(self, interval: float = DEFAULT_SAMPLE_INTERVAL) -> ThroughputSummary:
+    def summary(self, interval: float | None = DEFAULT_SAMPLE_INTERVAL) -> ThroughputSummary:
         return ThroughputSummary.from_times(self.times(), interval, self.start)
 
 

@@ -52,19 +52,23 @@ def list_table(items: Sequence[tuple[TestCase, Workload]], *, title: str) -> Tab
     return t
 
 
+def _fmt_us(ms: float) -> str:
+    us = ms * 1000
+    return f"{us:,.0f}" if us >= 100 else f"{us:.1f}"
+
+
 def summary_table(results: Sequence[WorkloadResult], *, title: str = "kcore bench") -> Table:
     """One row per measured workload: throughput, attempt latency, memory, duration."""
     t = Table(title=title, title_justify="left", caption=_caption(results), caption_justify="left")
     t.add_column("workload", no_wrap=True)
     t.add_column("nodes", justify="right")
     t.add_column("pods", justify="right")
-    t.add_column("pods/s avg", justify="right", style="bold")
+    t.add_column("pods/s", justify="right", style="bold")
     t.add_column("p50", justify="right")
     t.add_column("p90", justify="right")
     t.add_column("p99", justify="right")
-    t.add_column("attempt p50 ms", justify="right")
-    t.add_column("p99 ms", justify="right")
-    t.add_column("unsched.", justify="right")
+    t.add_column("attempt µs\np50 / p99", justify="right")
+    t.add_column("unsched", justify="right")
     t.add_column("RSS MB", justify="right")
     t.add_column("time s", justify="right")
     any_threshold = any(r.threshold for r in results)
@@ -79,8 +83,7 @@ def summary_table(results: Sequence[WorkloadResult], *, title: str = "kcore benc
             _fmt_rate(r.throughput_p50),
             _fmt_rate(r.throughput_p90),
             _fmt_rate(r.throughput_p99),
-            f"{r.attempt_latency_p50_ms:.3f}",
-            f"{r.attempt_latency_p99_ms:.3f}",
+            f"{_fmt_us(r.attempt_latency_p50_ms)} / {_fmt_us(r.attempt_latency_p99_ms)}",
             f"{r.unschedulable:,}",
             f"{r.peak_rss_mb:,.0f}",
             f"{r.duration_s:.2f}",
@@ -99,13 +102,12 @@ def _caption(results: Sequence[WorkloadResult]) -> str:
     if not results:
         return ""
     r = results[0]
-    interval = r.sample_interval_s
     return (
         f"kcore {r.kcore_version}, mode {r.mode}, seed {r.seed}, "
         f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}. "
-        f"Throughput: mean and percentiles of {interval * 1000:g} ms samples of placements in the "
-        "measured namespace; attempt latency: per scheduling cycle (all attempts); "
-        "RSS: peak during the measured phase."
+        "pods/s: mean and percentiles of per-interval samples of placements in the measured "
+        "namespace (interval per workload in --json); attempt: one scheduling cycle, all "
+        "attempts; RSS: peak during the measured phase."
     )
 
 
