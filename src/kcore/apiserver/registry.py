@@ -61,6 +61,7 @@ from kcore.api.resources import RESOURCES, ResourceInfo, resource_for
 from kcore.apiserver import admission as adm
 from kcore.apiserver.allocators import ServiceAllocators
 from kcore.apiserver.conversion import event_from_core, event_to_core
+from kcore.apiserver.lookup_cache import CACHED, InvalidatingStore, LookupCache
 from kcore.apiserver.objects import (
     check_metadata_types,
     json_copy,
@@ -237,8 +238,11 @@ class APIRegistry:
         bootstrap: bool = True,
         watch_timeout: float = _DEFAULT_WATCH_TIMEOUT,
         bookmark_interval: float = 60.0,
+        lookup_ttl: float = 1.0,
     ) -> None:
-        self._store = store
+        self.cache = LookupCache(clock, lookup_ttl)
+        # Every write goes through the wrapper so cached admission lookups stay exact.
+        self._store: Store = InvalidatingStore(store, self.cache)
         self._clock = clock
         self.rng: Any = rng if rng is not None else SystemRandom()
         self._res: dict[str, _Res] = {}
@@ -274,14 +278,34 @@ class APIRegistry:
 
     def lookup(self, resource: str, namespace: str | None, name: str) -> Mapping[str, Any] | None:
         r = self._resolve(resource)
-        try:
-            return self._store.get(r.key(namespace, name))
-        except NotFound:
-            return None
+        key = r.key(namespace, name)
+
+        def load() -> Mapping[str, Any] | None:
+            try:
+                return self._store.get(key)
+            except NotFound:
+                return None
+
+        if r.strategy.storage in CACHED:
+            result: Mapping[str, Any] | None = self.cache.get(
+                (r.strategy.storage, namespace or "", name), load
+            )
+            return result
+        return load()
 
     def lookup_all(self, resource: str, namespace: str | None) -> list[Mapping[str, Any]]:
         r = self._resolve(resource)
-        return list(self._store.list(r.prefix(namespace)).items)
+        prefix = r.prefix(namespace)
+
+        def load() -> list[Mapping[str, Any]]:
+            return list(self._store.list(prefix).items)
+
+        if r.strategy.storage in CACHED:
+            items: list[Mapping[str, Any]] = self.cache.get(
+                (r.strategy.storage, namespace or "", "*"), load
+            )
+            return items
+        return load()
 
     def ensure(self, resource: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
         r = self._resolve(resource)
