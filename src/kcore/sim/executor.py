@@ -283,11 +283,13 @@ class Executor:
 
     # ------------------------------------------------------------------ nodes
 
-    def _prepare_node(self, node: dict[str, Any], index: int, where: str) -> dict[str, Any]:
+    def _prepare_node(
+        self, node: dict[str, Any], index: int, where: str, name: str | None = None
+    ) -> dict[str, Any]:
         meta = dict(node.get("metadata") or {})
         if not meta.get("name"):
-            prefix = meta.pop("generateName", "") or f"node-{index}-"
-            meta["name"] = self._gen_name(prefix)
+            prefix = meta.get("generateName") or f"node-{index}-"
+            meta["name"] = name or self._gen_name(prefix, self.state.nodes)
         meta.pop("generateName", None)
         labels = dict(meta.get("labels") or {})
         labels.setdefault("kubernetes.io/hostname", meta["name"])
@@ -322,7 +324,23 @@ class Executor:
                 base = copy.deepcopy(static)
             else:
                 base = self._render(tmpl, {"Index": i, "Count": count, **tparams}, op.where)
-            nodes.append(self._prepare_node(base, op_index, op.where))
+            nodes.append(base)
+        # Generated names are drawn together so that they never collide (5 random
+        # characters collide by the birthday bound long before 50,000 nodes).
+        by_prefix: dict[str, list[int]] = {}
+        for i, n in enumerate(nodes):
+            meta = n.get("metadata") or {}
+            if not meta.get("name"):
+                by_prefix.setdefault(meta.get("generateName") or f"node-{op_index}-", []).append(i)
+        fresh: dict[int, str] = {}
+        taken = set(self.state.nodes)
+        for prefix, idxs in by_prefix.items():
+            for i, name in zip(idxs, self._gen_names(prefix, len(idxs), taken), strict=True):
+                fresh[i] = name
+                taken.add(name)
+        nodes = [
+            self._prepare_node(n, op_index, op.where, fresh.get(i)) for i, n in enumerate(nodes)
+        ]
         names = {n["metadata"]["name"] for n in nodes}
         if len(names) != len(nodes) or names & set(self.state.nodes):
             dup = sorted(names & set(self.state.nodes)) or ["(within the op)"]
