@@ -42,10 +42,16 @@ def test_embedded_workloads_cover_every_case_and_size() -> None:
         for size in ("500Nodes", "5000Nodes", "15000Nodes"):
             assert f"{case}/{size}" in names
     assert "SchedulingBasic/50000Nodes" in names
+    default = {
+        c.full_name(w) for c in embedded_test_cases() for w in c.workloads if "default" in w.labels
+    }
+    for case in CASES:
+        assert f"{case}/5000Nodes" in default
+    assert {f"SchedulingBasic/{n}Nodes" for n in (500, 5000, 15000, 50000)} <= default
     for c in embedded_test_cases():
         assert not c.unsupported
         for w in c.workloads:
-            assert ("default" in w.labels) == (w.name in ("5000Nodes", "50000Nodes"))
+            assert ("short" in w.labels) == (w.name == "500Nodes")
 
 
 def test_list(capsys) -> None:
