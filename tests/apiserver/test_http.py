@@ -555,3 +555,138 @@ def test_anonymous_access_when_enabled():
     assert (
         h.request("GET", "/api/v1/pods", headers={"Authorization": "Bearer x"}).status_code == 401
     )
+
+
+CM = {"metadata": {"name": "cm", "labels": {"a": "1"}}, "data": {"x": "1"}}
+
+
+def test_patch_types_over_http(h):
+    base = "/api/v1/namespaces/default/configmaps"
+    assert h.request("POST", base, json=CM).status_code == 201
+    r = h.request(
+        "PATCH",
+        f"{base}/cm?fieldManager=kubectl-patch",
+        content=b'{"metadata":{"labels":{"a":null,"b":"2"}}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 200
+    assert r.json()["metadata"]["labels"] == {"b": "2"}
+    r = h.request(
+        "PATCH",
+        f"{base}/cm",
+        content=b'{"data":{"y":"2"}}',
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+    )
+    assert r.json()["data"] == {"x": "1", "y": "2"}
+    r = h.request(
+        "PATCH",
+        f"{base}/cm",
+        content=b'[{"op":"remove","path":"/data/x"}]',
+        headers={"Content-Type": "application/json-patch+json"},
+    )
+    assert r.json()["data"] == {"y": "2"}
+    r = h.request(
+        "PATCH",
+        f"{base}/cm",
+        content=b'[{"op":"test","path":"/data/y","value":"nope"}]',
+        headers={"Content-Type": "application/json-patch+json"},
+    )
+    assert r.status_code == 422
+    assert _status(r)["reason"] == "Invalid"
+    r = h.request(
+        "PATCH",
+        f"{base}/missing",
+        content=b"{}",
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 404
+
+
+def test_patch_resource_version_precondition(h):
+    base = "/api/v1/namespaces/default/configmaps"
+    created = h.request("POST", base, json=CM).json()
+    rv = created["metadata"]["resourceVersion"]
+    h.request(
+        "PATCH",
+        f"{base}/cm",
+        content=b'{"data":{"z":"1"}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    r = h.request(
+        "PATCH",
+        f"{base}/cm",
+        content=orjson.dumps({"metadata": {"resourceVersion": rv}, "data": {"z": "2"}}),
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 409
+    assert _status(r)["reason"] == "Conflict"
+
+
+def test_server_side_apply_over_http(h):
+    base = "/api/v1/namespaces/default/configmaps"
+    body = orjson.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"k": "v"}}
+    )
+    ct = {"Content-Type": "application/apply-patch+yaml"}
+    r = h.request("PATCH", f"{base}/ssa", content=body, headers=ct)
+    assert r.status_code == 422  # fieldManager is required
+    r = h.request("PATCH", f"{base}/ssa?fieldManager=one", content=body, headers=ct)
+    assert r.status_code == 201
+    assert r.json()["metadata"]["managedFields"][0]["operation"] == "Apply"
+    r = h.request("PATCH", f"{base}/ssa?fieldManager=one", content=body, headers=ct)
+    assert r.status_code == 200
+    other = orjson.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"k": "w"}}
+    )
+    r = h.request("PATCH", f"{base}/ssa?fieldManager=two", content=other, headers=ct)
+    assert r.status_code == 409
+    st = _status(r)
+    assert st["reason"] == "Conflict"
+    assert st["details"]["causes"][0]["field"] == ".data.k"
+    r = h.request("PATCH", f"{base}/ssa?fieldManager=two&force=true", content=other, headers=ct)
+    assert r.status_code == 200
+    assert r.json()["data"] == {"k": "w"}
+    yaml_body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa2\ndata:\n  k: v\n"
+    r = h.request("PATCH", f"{base}/ssa2?fieldManager=one", content=yaml_body, headers=ct)
+    assert r.status_code == 201
+    r = h.request(
+        "PATCH",
+        f"{base}/ssa2?force=true",
+        content=b'{"data":{}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 422  # force only with apply
+
+
+def test_scale_patch_and_status_patch(h):
+    dep = {
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        },
+    }
+    h.request("POST", "/apis/apps/v1/namespaces/default/deployments", json=dep)
+    r = h.request(
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web/scale",
+        content=b'{"spec":{"replicas":3}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 200
+    assert r.json()["kind"] == "Scale"
+    assert r.json()["spec"]["replicas"] == 3
+    r = h.request(
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web/status",
+        content=b'{"status":{"replicas":3},"spec":{"replicas":9}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 200
+    got = h.request("GET", "/apis/apps/v1/namespaces/default/deployments/web").json()
+    assert got["status"]["replicas"] == 3
+    assert got["spec"]["replicas"] == 3
