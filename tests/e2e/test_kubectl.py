@@ -319,12 +319,6 @@ def test_explain(kubectl):
     assert "replicas <integer>" in out
 
 
-@pytest.mark.xfail(
-    not __import__("importlib").util.find_spec("kcore.api.protobuf"),
-    reason="needs the protobuf decoder of kcore.api.protobuf",
-    raises=AssertionError,
-    strict=True,
-)
 def test_create_generators_send_protobuf(kubectl, ns):
     out = kubectl.run("create", "configmap", "x", "--from-literal=a=b", ns=ns).stdout
     assert out.strip() == "configmap/x created"
