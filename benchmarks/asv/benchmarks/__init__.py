@@ -1,0 +1,1 @@
+"""asv benchmarks for kcore (run from benchmarks/asv: ``asv run``)."""
