@@ -51,14 +51,17 @@ void fill_row(Snapshot& s, const SchedulerCache& c, std::size_t r) {
   }
   s.nonzero_cpu[r] = t.nonzero_cpu[r];
   s.nonzero_mem[r] = t.nonzero_mem[r];
-  for (std::size_t k = 0; k < s.label_domain.size(); ++k) s.label_domain[k][r] = t.labels[k].domain[r];
-  for (std::size_t w = 0; w < s.taint_words; ++w) s.taint_bits[r * s.taint_words + w] = t.taint_bits[r * t.taint_words + w];
+  for (std::size_t k = 0; k < s.label_domain.size(); ++k)
+    s.label_domain[k][r] = t.labels[k].domain[r];
+  for (std::size_t w = 0; w < s.taint_words; ++w)
+    s.taint_bits[r * s.taint_words + w] = t.taint_bits[r * t.taint_words + w];
 }
 
 void fill_meta(Snapshot& s, const SchedulerCache& c) {
   const NodeTable& t = c.table();
   s.resource_names.resize(c.resources().size());
-  for (std::size_t k = 0; k < s.resource_names.size(); ++k) s.resource_names[k] = c.resources().name(static_cast<std::int32_t>(k));
+  for (std::size_t k = 0; k < s.resource_names.size(); ++k)
+    s.resource_names[k] = c.resources().name(static_cast<std::int32_t>(k));
   s.label_keys.resize(t.labels.size());
   s.label_values.resize(t.labels.size());
   for (std::size_t k = 0; k < t.labels.size(); ++k) {
@@ -71,7 +74,8 @@ void fill_meta(Snapshot& s, const SchedulerCache& c) {
   const auto& uni = c.taint_universe();
   for (std::size_t i = s.taints.size(); i < uni.size(); ++i) {
     static const char* kEff[] = {"", "NoSchedule", "PreferNoSchedule", "NoExecute", "Other"};
-    s.taints.push_back(c.strings().name(uni[i].key) + "=" + c.strings().name(uni[i].value) + ":" + kEff[uni[i].effect]);
+    s.taints.push_back(c.strings().name(uni[i].key) + "=" + c.strings().name(uni[i].value) + ":" +
+                       kEff[uni[i].effect]);
   }
 }
 
@@ -111,8 +115,9 @@ class PyExternalPlugin final : public ExternalPlugin {
     fn_ = py::object();
   }
   const std::string& name() const noexcept override { return name_; }
-  bool filter(const PodInfo& pod, const std::vector<std::int32_t>& rows, std::vector<std::uint8_t>& pass,
-              std::uint8_t& code, std::string& reason, std::string& error) override {
+  bool filter(const PodInfo& pod, const std::vector<std::int32_t>& rows,
+              std::vector<std::uint8_t>& pass, std::uint8_t& code, std::string& reason,
+              std::string& error) override {
     (void)error;
     py::gil_scoped_acquire gil;
     py::array_t<std::int32_t> r(static_cast<py::ssize_t>(rows.size()), rows.data());
@@ -125,8 +130,8 @@ class PyExternalPlugin final : public ExternalPlugin {
     for (std::size_t i = 0; i < rows.size(); ++i) pass[i] = m(static_cast<py::ssize_t>(i)) ? 1 : 0;
     return true;
   }
-  bool score(const PodInfo& pod, const std::vector<std::int32_t>& rows, std::vector<std::int64_t>& scores,
-             std::string& error) override {
+  bool score(const PodInfo& pod, const std::vector<std::int32_t>& rows,
+             std::vector<std::int64_t>& scores, std::string& error) override {
     (void)error;
     py::gil_scoped_acquire gil;
     py::array_t<std::int32_t> r(static_cast<py::ssize_t>(rows.size()), rows.data());
@@ -164,7 +169,8 @@ class NativeScheduler {
         for (std::size_t i = 0; i < cfg.external.size(); ++i) {
           if (cfg.external[i]->name() == name) return kExternalBase + static_cast<int>(i);
         }
-        cfg.external.push_back(std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], &current_name_));
+        cfg.external.push_back(
+            std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], &current_name_));
         return kExternalBase + static_cast<int>(cfg.external.size() - 1);
       }
       throw py::value_error("unknown plugin '" + name + "'");
@@ -175,26 +181,38 @@ class NativeScheduler {
       auto t = s.cast<py::tuple>();
       cfg.scores.emplace_back(plugin(t[0].cast<std::string>(), ext), t[1].cast<std::int64_t>());
     }
-    for (auto f : profile["post_filters"]) cfg.post_filters.push_back(plugin(f.cast<std::string>(), ext));
-    if (profile.contains("ignored_resources")) cfg.ignored_resources = profile["ignored_resources"].cast<std::vector<std::string>>();
-    if (profile.contains("ignored_resource_groups")) cfg.ignored_resource_groups = profile["ignored_resource_groups"].cast<std::vector<std::string>>();
+    for (auto f : profile["post_filters"])
+      cfg.post_filters.push_back(plugin(f.cast<std::string>(), ext));
+    if (profile.contains("ignored_resources"))
+      cfg.ignored_resources = profile["ignored_resources"].cast<std::vector<std::string>>();
+    if (profile.contains("ignored_resource_groups"))
+      cfg.ignored_resource_groups =
+          profile["ignored_resource_groups"].cast<std::vector<std::string>>();
     if (profile.contains("scoring_type")) {
       auto st = profile["scoring_type"].cast<std::string>();
-      cfg.scoring = st == "MostAllocated" ? ScoringType::kMostAllocated
+      cfg.scoring = st == "MostAllocated"              ? ScoringType::kMostAllocated
                     : st == "RequestedToCapacityRatio" ? ScoringType::kRequestedToCapacityRatio
                                                        : ScoringType::kLeastAllocated;
     }
-    if (profile.contains("fit_resources")) cfg.fit_resources = resource_weights(profile["fit_resources"]);
-    if (profile.contains("shape")) cfg.shape = profile["shape"].cast<std::vector<std::pair<std::int64_t, std::int64_t>>>();
-    if (profile.contains("balanced_resources")) cfg.balanced_resources = resource_weights(profile["balanced_resources"]);
-    if (profile.contains("hard_pod_affinity_weight")) cfg.hard_pod_affinity_weight = profile["hard_pod_affinity_weight"].cast<std::int64_t>();
-    if (profile.contains("ignore_preferred_terms_of_existing_pods")) cfg.ignore_preferred_terms_of_existing_pods = profile["ignore_preferred_terms_of_existing_pods"].cast<bool>();
-    if (profile.contains("system_defaulted")) cfg.system_defaulted = profile["system_defaulted"].cast<bool>();
+    if (profile.contains("fit_resources"))
+      cfg.fit_resources = resource_weights(profile["fit_resources"]);
+    if (profile.contains("shape"))
+      cfg.shape = profile["shape"].cast<std::vector<std::pair<std::int64_t, std::int64_t>>>();
+    if (profile.contains("balanced_resources"))
+      cfg.balanced_resources = resource_weights(profile["balanced_resources"]);
+    if (profile.contains("hard_pod_affinity_weight"))
+      cfg.hard_pod_affinity_weight = profile["hard_pod_affinity_weight"].cast<std::int64_t>();
+    if (profile.contains("ignore_preferred_terms_of_existing_pods"))
+      cfg.ignore_preferred_terms_of_existing_pods =
+          profile["ignore_preferred_terms_of_existing_pods"].cast<bool>();
+    if (profile.contains("system_defaulted"))
+      cfg.system_defaulted = profile["system_defaulted"].cast<bool>();
     if (profile.contains("default_constraints")) {
       cfg.default_constraints.clear();
       for (auto item : profile["default_constraints"]) {
         auto t = item.cast<py::tuple>();
-        cfg.default_constraints.push_back({t[0].cast<std::int32_t>(), t[1].cast<std::string>(), t[2].cast<bool>()});
+        cfg.default_constraints.push_back(
+            {t[0].cast<std::int32_t>(), t[1].cast<std::string>(), t[2].cast<bool>()});
       }
     }
     if (profile.contains("added_affinity") && !profile["added_affinity"].is_none()) {
@@ -205,10 +223,16 @@ class NativeScheduler {
       cfg.has_added_affinity = true;
       cfg.added_affinity = spec.node_affinity;
     }
-    if (profile.contains("min_candidate_nodes_percentage")) cfg.min_candidate_nodes_percentage = profile["min_candidate_nodes_percentage"].cast<std::int64_t>();
-    if (profile.contains("min_candidate_nodes_absolute")) cfg.min_candidate_nodes_absolute = profile["min_candidate_nodes_absolute"].cast<std::int64_t>();
-    if (profile.contains("percentage_of_nodes_to_score") && !profile["percentage_of_nodes_to_score"].is_none()) {
-      cfg.percentage_of_nodes_to_score = profile["percentage_of_nodes_to_score"].cast<std::int32_t>();
+    if (profile.contains("min_candidate_nodes_percentage"))
+      cfg.min_candidate_nodes_percentage =
+          profile["min_candidate_nodes_percentage"].cast<std::int64_t>();
+    if (profile.contains("min_candidate_nodes_absolute"))
+      cfg.min_candidate_nodes_absolute =
+          profile["min_candidate_nodes_absolute"].cast<std::int64_t>();
+    if (profile.contains("percentage_of_nodes_to_score") &&
+        !profile["percentage_of_nodes_to_score"].is_none()) {
+      cfg.percentage_of_nodes_to_score =
+          profile["percentage_of_nodes_to_score"].cast<std::int32_t>();
     }
     fw_ = std::make_unique<Framework>(std::move(cfg), cache_, seed);
   }
@@ -231,11 +255,15 @@ class NativeScheduler {
   void add_pod(py::handle obj, bool assumed) {
     PodSpecIn spec = pod_from_object(obj);
     if (spec.node_name.empty()) {
-      throw ConversionError("spec.nodeName: required (pod '" + spec.ns + "/" + spec.name + "' is not bound)");
+      throw ConversionError("spec.nodeName: required (pod '" + spec.ns + "/" + spec.name +
+                            "' is not bound)");
     }
     std::lock_guard<std::recursive_mutex> lk(mu_);
-    if (cache_.has_pod(spec.ns + "/" + spec.name)) throw AlreadyExists("pod '" + spec.ns + "/" + spec.name + "' already exists");
-    if (cache_.row_of(spec.node_name) < 0) throw NotFound("pod '" + spec.ns + "/" + spec.name + "': node '" + spec.node_name + "' not found");
+    if (cache_.has_pod(spec.ns + "/" + spec.name))
+      throw AlreadyExists("pod '" + spec.ns + "/" + spec.name + "' already exists");
+    if (cache_.row_of(spec.node_name) < 0)
+      throw NotFound("pod '" + spec.ns + "/" + spec.name + "': node '" + spec.node_name +
+                     "' not found");
     cache_.add_pod(cache_.compile_pod(spec), spec.node_name, assumed);
   }
   void update_pod(py::handle obj) {
@@ -244,7 +272,9 @@ class NativeScheduler {
     std::string key = spec.ns + "/" + spec.name;
     const PodRecord* old = cache_.find_pod(key);
     if (!old) throw NotFound("pod '" + key + "' not found");
-    std::string node = spec.node_name.empty() ? cache_.table().rows[static_cast<std::size_t>(old->row)].name : spec.node_name;
+    std::string node = spec.node_name.empty()
+                           ? cache_.table().rows[static_cast<std::size_t>(old->row)].name
+                           : spec.node_name;
     if (cache_.row_of(node) < 0) throw NotFound("pod '" + key + "': node '" + node + "' not found");
     PodInfoPtr info = cache_.compile_pod(spec);
     bool assumed = old->assumed;
@@ -268,7 +298,8 @@ class NativeScheduler {
     std::string key = ns + "/" + name;
     const PodRecord* rec = cache_.find_pod(key);
     if (!rec) throw NotFound("pod '" + key + "' not found");
-    if (!rec->assumed) throw py::value_error("pod '" + key + "' is not assumed (its binding finished)");
+    if (!rec->assumed)
+      throw py::value_error("pod '" + key + "' is not assumed (its binding finished)");
     cache_.remove_pod(key);
   }
   void finish_binding(const std::string& ns, const std::string& name) {
@@ -306,7 +337,8 @@ class NativeScheduler {
   std::vector<std::string> node_names() {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     std::vector<std::string> out;
-    for (auto r : cache_.live_rows()) out.push_back(cache_.table().rows[static_cast<std::size_t>(r)].name);
+    for (auto r : cache_.live_rows())
+      out.push_back(cache_.table().rows[static_cast<std::size_t>(r)].name);
     return out;
   }
   std::vector<std::string> row_names() {
@@ -363,8 +395,8 @@ class NativeScheduler {
   }
 
   // schedule_batch over a template (count copies named prefix + index) or a list of pods.
-  py::dict schedule_batch(py::handle pods, py::object tmpl, const std::string& prefix, std::int64_t count,
-                          bool assume, bool dry_run) {
+  py::dict schedule_batch(py::handle pods, py::object tmpl, const std::string& prefix,
+                          std::int64_t count, bool assume, bool dry_run) {
     std::vector<PodSpecIn> specs;
     const PodTemplate* t = nullptr;
     if (!tmpl.is_none()) {
@@ -403,11 +435,14 @@ class NativeScheduler {
           CycleResult res;
           if (t) {
             std::string name = prefix + std::to_string(i);
-            res = run_one(t->spec, &compiled, assume || dry_run, t->spec.ns, name, std::string(), nullptr);
+            res = run_one(t->spec, &compiled, assume || dry_run, t->spec.ns, name, std::string(),
+                          nullptr);
             if (res.row >= 0 && (assume || dry_run)) placed.push_back(t->spec.ns + "/" + name);
           } else {
-            res = run_one(specs[i], nullptr, assume || dry_run, specs[i].ns, specs[i].name, specs[i].uid, nullptr);
-            if (res.row >= 0 && (assume || dry_run)) placed.push_back(specs[i].ns + "/" + specs[i].name);
+            res = run_one(specs[i], nullptr, assume || dry_run, specs[i].ns, specs[i].name,
+                          specs[i].uid, nullptr);
+            if (res.row >= 0 && (assume || dry_run))
+              placed.push_back(specs[i].ns + "/" + specs[i].name);
           }
           ni[i] = res.row;
           cd[i] = static_cast<std::uint8_t>(res.code);
@@ -429,7 +464,9 @@ class NativeScheduler {
     }
     py::dict fails;
     for (auto& [i, res] : failures) {
-      py::object nom = res.nominated_row >= 0 ? py::object(py::str(names[static_cast<std::size_t>(res.nominated_row)])) : py::object(py::none());
+      py::object nom = res.nominated_row >= 0
+                           ? py::object(py::str(names[static_cast<std::size_t>(res.nominated_row)]))
+                           : py::object(py::none());
       fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims);
     }
     return py::dict("node_index"_a = node_index, "codes"_a = codes, "latency_ns"_a = latency,
@@ -467,13 +504,15 @@ class NativeScheduler {
  private:
   std::vector<std::string> row_names_locked() {
     std::vector<std::string> out(cache_.table().capacity);
-    for (auto r : cache_.live_rows()) out[static_cast<std::size_t>(r)] = cache_.table().rows[static_cast<std::size_t>(r)].name;
+    for (auto r : cache_.live_rows())
+      out[static_cast<std::size_t>(r)] = cache_.table().rows[static_cast<std::size_t>(r)].name;
     return out;
   }
 
   std::shared_ptr<Snapshot> snapshot_locked() {
     const NodeTable& t = cache_.table();
-    if (snap_ && snap_.use_count() == 1 && snap_->n == t.capacity && snap_->allocatable.size() == t.allocatable.size() &&
+    if (snap_ && snap_.use_count() == 1 && snap_->n == t.capacity &&
+        snap_->allocatable.size() == t.allocatable.size() &&
         snap_->label_domain.size() == t.labels.size() && snap_->taint_words == t.taint_words) {
       fill_meta(*snap_, cache_);
       for (std::size_t r = 0; r < snap_->n; ++r) {
@@ -486,8 +525,9 @@ class NativeScheduler {
   }
 
   // One cycle; caller holds mu_ (GIL released). Assumes on success when `assume`.
-  CycleResult run_one(const PodSpecIn& spec, PodInfoPtr* compiled, bool assume, const std::string& ns,
-                      const std::string& name, const std::string& uid, CycleDetail* det) {
+  CycleResult run_one(const PodSpecIn& spec, PodInfoPtr* compiled, bool assume,
+                      const std::string& ns, const std::string& name, const std::string& uid,
+                      CycleDetail* det) {
     std::string key = ns + "/" + name;
     if (cache_.has_pod(key)) throw AlreadyExists("pod '" + key + "' already exists");
     PodInfoPtr info = compiled ? *compiled : cache_.compile_pod(spec);
@@ -500,8 +540,10 @@ class NativeScheduler {
   py::tuple result_tuple(const CycleResult& res, const std::string& node) {
     py::object n = res.row >= 0 ? py::object(py::str(node)) : py::object(py::none());
     py::object nom = py::none();
-    if (res.nominated_row >= 0) nom = py::str(cache_.table().rows[static_cast<std::size_t>(res.nominated_row)].name);
-    return py::make_tuple(static_cast<int>(res.code), n, res.message, nom, res.victims, res.latency_ns);
+    if (res.nominated_row >= 0)
+      nom = py::str(cache_.table().rows[static_cast<std::size_t>(res.nominated_row)].name);
+    return py::make_tuple(static_cast<int>(res.code), n, res.message, nom, res.victims,
+                          res.latency_ns);
   }
 
   py::dict detail_dict(const CycleResult& res, const CycleDetail& det) {
@@ -509,25 +551,32 @@ class NativeScheduler {
     auto name = [&](std::int32_t row) { return t.rows[static_cast<std::size_t>(row)].name; };
     py::list feasible, failures, top, ties, cands;
     for (auto r : det.feasible_rows) feasible.append(name(r));
-    for (const auto& f : det.failures) failures.append(py::make_tuple(name(f.row), f.plugin, static_cast<int>(f.code), f.reasons));
+    for (const auto& f : det.failures)
+      failures.append(py::make_tuple(name(f.row), f.plugin, static_cast<int>(f.code), f.reasons));
     for (auto r : det.top_rows) top.append(name(r));
     for (auto r : det.nomination_ties) ties.append(name(r));
-    for (const auto& c : det.candidates) cands.append(py::make_tuple(name(c.row), c.victims, c.pdb_violations));
+    for (const auto& c : det.candidates)
+      cands.append(py::make_tuple(name(c.row), c.victims, c.pdb_violations));
     std::size_t np = det.score_plugins.size();
     std::size_t nf = det.feasible_rows.size();
-    py::array_t<std::int64_t> scores({static_cast<py::ssize_t>(np ? nf : 0), static_cast<py::ssize_t>(np)});
+    py::array_t<std::int64_t> scores(
+        {static_cast<py::ssize_t>(np ? nf : 0), static_cast<py::ssize_t>(np)});
     if (np && nf) std::copy(det.scores.begin(), det.scores.end(), scores.mutable_data());
     py::array_t<std::int64_t> totals(static_cast<py::ssize_t>(det.totals.size()));
     if (!det.totals.empty()) std::copy(det.totals.begin(), det.totals.end(), totals.mutable_data());
     py::object node = res.row >= 0 ? py::object(py::str(name(res.row))) : py::object(py::none());
-    py::object nom = res.nominated_row >= 0 ? py::object(py::str(name(res.nominated_row))) : py::object(py::none());
-    return py::dict("code"_a = static_cast<int>(res.code), "node"_a = node, "message"_a = res.message,
-                    "nominated_node"_a = nom, "victims"_a = res.victims, "latency_ns"_a = res.latency_ns,
-                    "feasible"_a = feasible, "failures"_a = failures, "score_plugins"_a = det.score_plugins,
-                    "weights"_a = det.weights, "scores"_a = scores, "totals"_a = totals, "top_nodes"_a = top,
-                    "post_filter_status"_a = det.post_filter_status, "nomination_ties"_a = ties,
-                    "candidates"_a = cands, "prefilter_rejected"_a = det.prefilter_rejected,
-                    "prefilter_result"_a = det.has_prefilter_result ? py::object(py::cast(det.prefilter_result_names)) : py::object(py::none()));
+    py::object nom = res.nominated_row >= 0 ? py::object(py::str(name(res.nominated_row)))
+                                            : py::object(py::none());
+    return py::dict(
+        "code"_a = static_cast<int>(res.code), "node"_a = node, "message"_a = res.message,
+        "nominated_node"_a = nom, "victims"_a = res.victims, "latency_ns"_a = res.latency_ns,
+        "feasible"_a = feasible, "failures"_a = failures, "score_plugins"_a = det.score_plugins,
+        "weights"_a = det.weights, "scores"_a = scores, "totals"_a = totals, "top_nodes"_a = top,
+        "post_filter_status"_a = det.post_filter_status, "nomination_ties"_a = ties,
+        "candidates"_a = cands, "prefilter_rejected"_a = det.prefilter_rejected,
+        "prefilter_result"_a = det.has_prefilter_result
+                                   ? py::object(py::cast(det.prefilter_result_names))
+                                   : py::object(py::none()));
   }
 
   std::recursive_mutex mu_;
@@ -539,7 +588,8 @@ class NativeScheduler {
 
 template <class T>
 py::array view(const std::vector<T>& col, py::handle owner) {
-  py::array_t<T> arr({static_cast<py::ssize_t>(col.size())}, {static_cast<py::ssize_t>(sizeof(T))}, col.data(), owner);
+  py::array_t<T> arr({static_cast<py::ssize_t>(col.size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                     col.data(), owner);
   py::detail::array_proxy(arr.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return std::move(arr);
 }
@@ -551,16 +601,20 @@ struct SnapshotHandle {
 }  // namespace
 
 void register_scheduler(py::module_& m) {
-  auto base_err = py::register_exception<ConversionError>(m, "InvalidObjectError", PyExc_ValueError);
+  auto base_err =
+      py::register_exception<ConversionError>(m, "InvalidObjectError", PyExc_ValueError);
   py::register_exception<InvalidInput>(m, "InvalidInputError", base_err.ptr());
   py::register_exception<NotFound>(m, "NotFoundError", PyExc_KeyError);
   py::register_exception<AlreadyExists>(m, "AlreadyExistsError", PyExc_ValueError);
 
-  m.def("parse_quantity", [](const std::string& text, bool milli) {
+  m.def(
+      "parse_quantity",
+      [](const std::string& text, bool milli) {
         QuantityResult r = parse_quantity(text, milli);
         if (!r.ok) throw ConversionError(r.error);
         return r.value;
-      }, "text"_a, "milli"_a = false,
+      },
+      "text"_a, "milli"_a = false,
       R"pbdoc(Parse a Kubernetes quantity; ceil(value * 1000) when milli, else ceil(value).)pbdoc");
   m.def("plugin_names", []() {
     std::vector<std::string> out;
@@ -568,17 +622,20 @@ void register_scheduler(py::module_& m) {
     return out;
   });
 
-  py::class_<PodTemplate>(m, "PodTemplate", R"pbdoc(A pod converted once (for batches of copies).)pbdoc")
+  py::class_<PodTemplate>(m, "PodTemplate",
+                          R"pbdoc(A pod converted once (for batches of copies).)pbdoc")
       .def(py::init([](py::handle obj) { return PodTemplate{pod_from_object(obj)}; }), "pod"_a)
       .def_property_readonly("namespace", [](const PodTemplate& t) { return t.spec.ns; })
       .def_property_readonly("name", [](const PodTemplate& t) { return t.spec.name; });
 
-  py::class_<SnapshotHandle>(m, "NodeTableHandle", R"pbdoc(Immutable NodeTable snapshot; owns the column buffers.)pbdoc")
+  py::class_<SnapshotHandle>(m, "NodeTableHandle",
+                             R"pbdoc(Immutable NodeTable snapshot; owns the column buffers.)pbdoc")
       .def_property_readonly("size", [](const SnapshotHandle& h) { return h.s->n; })
       .def("names", [](const SnapshotHandle& h) { return h.s->names; })
       .def("resource_names", [](const SnapshotHandle& h) { return h.s->resource_names; })
       .def("label_keys", [](const SnapshotHandle& h) { return h.s->label_keys; })
-      .def("label_values", [](const SnapshotHandle& h, std::size_t k) { return h.s->label_values.at(k); })
+      .def("label_values",
+           [](const SnapshotHandle& h, std::size_t k) { return h.s->label_values.at(k); })
       .def("taints", [](const SnapshotHandle& h) { return h.s->taints; })
       .def("columns", [](py::object self) {
         const Snapshot& s = *self.cast<const SnapshotHandle&>().s;
@@ -594,19 +651,22 @@ void register_scheduler(py::module_& m) {
           alloc[py::str(s.resource_names[k])] = view(s.allocatable[k], self);
           req[py::str(s.resource_names[k])] = view(s.requested[k], self);
         }
-        for (std::size_t k = 0; k < s.label_keys.size(); ++k) labels[py::str(s.label_keys[k])] = view(s.label_domain[k], self);
+        for (std::size_t k = 0; k < s.label_keys.size(); ++k)
+          labels[py::str(s.label_keys[k])] = view(s.label_domain[k], self);
         d["allocatable"] = alloc;
         d["requested"] = req;
         d["labels"] = labels;
-        py::array_t<std::uint64_t> bits({static_cast<py::ssize_t>(s.n), static_cast<py::ssize_t>(s.taint_words)},
-                                        {static_cast<py::ssize_t>(s.taint_words * 8), static_cast<py::ssize_t>(8)},
-                                        s.taint_bits.data(), self);
+        py::array_t<std::uint64_t> bits(
+            {static_cast<py::ssize_t>(s.n), static_cast<py::ssize_t>(s.taint_words)},
+            {static_cast<py::ssize_t>(s.taint_words * 8), static_cast<py::ssize_t>(8)},
+            s.taint_bits.data(), self);
         py::detail::array_proxy(bits.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
         d["taint_bits"] = bits;
         return d;
       });
 
-  py::class_<NativeScheduler>(m, "NativeScheduler", R"pbdoc(Scheduler cache + framework of one profile.)pbdoc")
+  py::class_<NativeScheduler>(m, "NativeScheduler",
+                              R"pbdoc(Scheduler cache + framework of one profile.)pbdoc")
       .def(py::init<const py::dict&, std::uint64_t>(), "profile"_a, "seed"_a = 0)
       .def("add_node", &NativeScheduler::add_node)
       .def("update_node", &NativeScheduler::update_node)
@@ -629,8 +689,8 @@ void register_scheduler(py::module_& m) {
       .def("schedule", &NativeScheduler::schedule, "pod"_a, "assume"_a = true)
       .def("explain", &NativeScheduler::explain)
       .def("schedule_detail", &NativeScheduler::schedule_detail, "pod"_a, "assume"_a)
-      .def("schedule_batch", &NativeScheduler::schedule_batch, "pods"_a, "template"_a, "prefix"_a, "count"_a,
-           "assume"_a, "dry_run"_a)
+      .def("schedule_batch", &NativeScheduler::schedule_batch, "pods"_a, "template"_a, "prefix"_a,
+           "count"_a, "assume"_a, "dry_run"_a)
       .def("snapshot", [](NativeScheduler& s) { return SnapshotHandle{s.snapshot()}; })
       .def("debug_filter", &NativeScheduler::debug_filter)
       .def("debug_score", &NativeScheduler::debug_score)

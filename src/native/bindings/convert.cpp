@@ -17,7 +17,8 @@ std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__nam
 py::dict as_mapping(py::handle h, const std::string& path) {
   if (py::isinstance<py::dict>(h)) return py::reinterpret_borrow<py::dict>(h);
   py::module_ abc = py::module_::import("collections.abc");
-  if (py::isinstance(h, abc.attr("Mapping"))) return py::dict(py::reinterpret_borrow<py::object>(h));
+  if (py::isinstance(h, abc.attr("Mapping")))
+    return py::dict(py::reinterpret_borrow<py::object>(h));
   fail(path, "expected a mapping, got " + type_name(h));
 }
 
@@ -65,7 +66,8 @@ StringPairs string_map(py::handle h, const std::string& path) {
   py::dict d = as_mapping(h, path);
   for (auto item : d) {
     std::string k = as_str(item.first, path);
-    out.emplace_back(k, item.second.is_none() ? std::string() : as_str(item.second, path + "." + k));
+    out.emplace_back(k,
+                     item.second.is_none() ? std::string() : as_str(item.second, path + "." + k));
   }
   return out;
 }
@@ -110,7 +112,8 @@ SelOp sel_op(const std::string& op, bool node_selector, const std::string& path)
                                 : " (In, NotIn, Exists, DoesNotExist)"));
 }
 
-std::vector<RequirementSpec> requirements(py::handle h, bool node_selector, const std::string& path) {
+std::vector<RequirementSpec> requirements(py::handle h, bool node_selector,
+                                          const std::string& path) {
   std::vector<RequirementSpec> out;
   py::list l = as_list(h, path);
   for (std::size_t i = 0; i < l.size(); ++i) {
@@ -125,7 +128,8 @@ std::vector<RequirementSpec> requirements(py::handle h, bool node_selector, cons
     r.op = sel_op(as_str(op, p + ".operator"), node_selector, p + ".operator");
     if (py::object vals = get(d, "values")) {
       py::list vl = as_list(vals, p + ".values");
-      for (std::size_t j = 0; j < vl.size(); ++j) r.values.push_back(as_str(vl[j], p + ".values[" + std::to_string(j) + "]"));
+      for (std::size_t j = 0; j < vl.size(); ++j)
+        r.values.push_back(as_str(vl[j], p + ".values[" + std::to_string(j) + "]"));
     }
     out.push_back(std::move(r));
   }
@@ -138,15 +142,18 @@ LabelSelectorSpec label_selector(py::handle h, const std::string& path) {
   py::dict d = as_mapping(h, path);
   s.present = true;
   if (py::object ml = get(d, "matchLabels")) s.match_labels = string_map(ml, path + ".matchLabels");
-  if (py::object me = get(d, "matchExpressions")) s.match_expressions = requirements(me, false, path + ".matchExpressions");
+  if (py::object me = get(d, "matchExpressions"))
+    s.match_expressions = requirements(me, false, path + ".matchExpressions");
   return s;
 }
 
 NodeSelectorTermSpec node_term(py::handle h, const std::string& path) {
   NodeSelectorTermSpec t;
   py::dict d = as_mapping(h, path);
-  if (py::object me = get(d, "matchExpressions")) t.match_expressions = requirements(me, true, path + ".matchExpressions");
-  if (py::object mf = get(d, "matchFields")) t.match_fields = requirements(mf, true, path + ".matchFields");
+  if (py::object me = get(d, "matchExpressions"))
+    t.match_expressions = requirements(me, true, path + ".matchExpressions");
+  if (py::object mf = get(d, "matchFields"))
+    t.match_fields = requirements(mf, true, path + ".matchFields");
   return t;
 }
 
@@ -167,7 +174,8 @@ PodAffinityTermSpec affinity_term(py::handle h, const std::string& path, bool we
   t.selector = label_selector(get(d, "labelSelector"), p + ".labelSelector");
   if (py::object ns = get(d, "namespaces")) {
     py::list l = as_list(ns, p + ".namespaces");
-    for (std::size_t i = 0; i < l.size(); ++i) t.namespaces.push_back(as_str(l[i], p + ".namespaces"));
+    for (std::size_t i = 0; i < l.size(); ++i)
+      t.namespaces.push_back(as_str(l[i], p + ".namespaces"));
   }
   t.namespace_selector = label_selector(get(d, "namespaceSelector"), p + ".namespaceSelector");
   py::object tk = get(d, "topologyKey");
@@ -177,13 +185,14 @@ PodAffinityTermSpec affinity_term(py::handle h, const std::string& path, bool we
   return t;
 }
 
-std::vector<PodAffinityTermSpec> affinity_terms(const py::dict& d, const char* key, const std::string& path,
-                                                bool weighted) {
+std::vector<PodAffinityTermSpec> affinity_terms(const py::dict& d, const char* key,
+                                                const std::string& path, bool weighted) {
   std::vector<PodAffinityTermSpec> out;
   if (py::object v = get(d, key)) {
     py::list l = as_list(v, path + "." + key);
     for (std::size_t i = 0; i < l.size(); ++i) {
-      out.push_back(affinity_term(l[i], path + "." + key + "[" + std::to_string(i) + "]", weighted));
+      out.push_back(
+          affinity_term(l[i], path + "." + key + "[" + std::to_string(i) + "]", weighted));
     }
   }
   return out;
@@ -196,7 +205,8 @@ ContainerSpec container(py::handle h, const std::string& path, bool init) {
   c.image = opt_str(d, "image", path);
   if (py::object res = get(d, "resources")) {
     py::dict rd = as_mapping(res, path + ".resources");
-    if (py::object req = get(rd, "requests")) c.requests = resource_list(req, path + ".resources.requests");
+    if (py::object req = get(rd, "requests"))
+      c.requests = resource_list(req, path + ".resources.requests");
   }
   if (py::object ports = get(d, "ports")) {
     py::list l = as_list(ports, path + ".ports");
@@ -204,8 +214,10 @@ ContainerSpec container(py::handle h, const std::string& path, bool init) {
       std::string p = path + ".ports[" + std::to_string(i) + "]";
       py::dict pd = as_mapping(l[i], p);
       PortSpec ps;
-      if (py::object hp = get(pd, "hostPort")) ps.host_port = static_cast<std::int32_t>(as_int(hp, p + ".hostPort"));
-      if (ps.host_port < 0 || ps.host_port > 65535) fail(p + ".hostPort", "must be between 0 and 65535");
+      if (py::object hp = get(pd, "hostPort"))
+        ps.host_port = static_cast<std::int32_t>(as_int(hp, p + ".hostPort"));
+      if (ps.host_port < 0 || ps.host_port > 65535)
+        fail(p + ".hostPort", "must be between 0 and 65535");
       if (ps.host_port == 0) continue;
       ps.host_ip = opt_str(pd, "hostIP", p);
       ps.protocol = opt_str(pd, "protocol", p);
@@ -213,7 +225,8 @@ ContainerSpec container(py::handle h, const std::string& path, bool init) {
     }
   }
   if (init) {
-    if (py::object rp = get(d, "restartPolicy")) c.restartable = as_str(rp, path + ".restartPolicy") == "Always";
+    if (py::object rp = get(d, "restartPolicy"))
+      c.restartable = as_str(rp, path + ".restartPolicy") == "Always";
   }
   return c;
 }
@@ -237,8 +250,8 @@ std::int64_t parse_time(const std::string& s, const std::string& path) {
     }
     return v;
   };
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
     fail(path, "invalid RFC 3339 time '" + s + "'");
   }
   std::int64_t y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);
@@ -299,7 +312,8 @@ PodSpecIn pod_from_object(py::handle obj) {
       py::dict o = as_mapping(l[i], path);
       py::object ctl = get(o, "controller");
       if (ctl && as_bool(ctl, path + ".controller")) {
-        p.controller = OwnerRefSpec{opt_str(o, "apiVersion", path), opt_str(o, "kind", path), opt_str(o, "name", path)};
+        p.controller = OwnerRefSpec{opt_str(o, "apiVersion", path), opt_str(o, "kind", path),
+                                    opt_str(o, "name", path)};
         break;
       }
     }
@@ -309,16 +323,20 @@ PodSpecIn pod_from_object(py::handle obj) {
   p.node_name = opt_str(spec, "nodeName", "spec");
   if (py::object cs = get(spec, "containers")) {
     py::list l = as_list(cs, "spec.containers");
-    for (std::size_t i = 0; i < l.size(); ++i) p.containers.push_back(container(l[i], "spec.containers[" + std::to_string(i) + "]", false));
+    for (std::size_t i = 0; i < l.size(); ++i)
+      p.containers.push_back(container(l[i], "spec.containers[" + std::to_string(i) + "]", false));
   }
   if (py::object cs = get(spec, "initContainers")) {
     py::list l = as_list(cs, "spec.initContainers");
-    for (std::size_t i = 0; i < l.size(); ++i) p.init_containers.push_back(container(l[i], "spec.initContainers[" + std::to_string(i) + "]", true));
+    for (std::size_t i = 0; i < l.size(); ++i)
+      p.init_containers.push_back(
+          container(l[i], "spec.initContainers[" + std::to_string(i) + "]", true));
   }
   if (py::object o = get(spec, "overhead")) p.overhead = resource_list(o, "spec.overhead");
   if (py::object r = get(spec, "resources")) {
     py::dict rd = as_mapping(r, "spec.resources");
-    if (py::object req = get(rd, "requests")) p.pod_requests = resource_list(req, "spec.resources.requests");
+    if (py::object req = get(rd, "requests"))
+      p.pod_requests = resource_list(req, "spec.resources.requests");
   }
   if (py::object ns = get(spec, "nodeSelector")) {
     p.has_node_selector = true;
@@ -336,7 +354,8 @@ PodSpecIn pod_from_object(py::handle obj) {
         if (py::object terms = get(rd, "nodeSelectorTerms")) {
           py::list l = as_list(terms, rp + ".nodeSelectorTerms");
           for (std::size_t i = 0; i < l.size(); ++i) {
-            p.node_affinity.required_terms.push_back(node_term(l[i], rp + ".nodeSelectorTerms[" + std::to_string(i) + "]"));
+            p.node_affinity.required_terms.push_back(
+                node_term(l[i], rp + ".nodeSelectorTerms[" + std::to_string(i) + "]"));
           }
         }
       }
@@ -352,7 +371,8 @@ PodSpecIn pod_from_object(py::handle obj) {
           if (!w) fail(ip + ".weight", "required");
           t.weight = static_cast<std::int32_t>(as_int(w, ip + ".weight"));
           if (t.weight < 0 || t.weight > 100) fail(ip + ".weight", "must be in the range 0-100");
-          if (py::object pr = get(td, "preference")) t.preference = node_term(pr, ip + ".preference");
+          if (py::object pr = get(td, "preference"))
+            t.preference = node_term(pr, ip + ".preference");
           p.node_affinity.preferred.push_back(std::move(t));
         }
       }
@@ -360,14 +380,18 @@ PodSpecIn pod_from_object(py::handle obj) {
     if (py::object pa = get(a, "podAffinity")) {
       p.has_pod_affinity = true;
       py::dict pd = as_mapping(pa, "spec.affinity.podAffinity");
-      p.affinity_required = affinity_terms(pd, "requiredDuringSchedulingIgnoredDuringExecution", "spec.affinity.podAffinity", false);
-      p.affinity_preferred = affinity_terms(pd, "preferredDuringSchedulingIgnoredDuringExecution", "spec.affinity.podAffinity", true);
+      p.affinity_required = affinity_terms(pd, "requiredDuringSchedulingIgnoredDuringExecution",
+                                           "spec.affinity.podAffinity", false);
+      p.affinity_preferred = affinity_terms(pd, "preferredDuringSchedulingIgnoredDuringExecution",
+                                            "spec.affinity.podAffinity", true);
     }
     if (py::object pa = get(a, "podAntiAffinity")) {
       p.has_pod_anti_affinity = true;
       py::dict pd = as_mapping(pa, "spec.affinity.podAntiAffinity");
-      p.anti_required = affinity_terms(pd, "requiredDuringSchedulingIgnoredDuringExecution", "spec.affinity.podAntiAffinity", false);
-      p.anti_preferred = affinity_terms(pd, "preferredDuringSchedulingIgnoredDuringExecution", "spec.affinity.podAntiAffinity", true);
+      p.anti_required = affinity_terms(pd, "requiredDuringSchedulingIgnoredDuringExecution",
+                                       "spec.affinity.podAntiAffinity", false);
+      p.anti_preferred = affinity_terms(pd, "preferredDuringSchedulingIgnoredDuringExecution",
+                                        "spec.affinity.podAntiAffinity", true);
     }
   }
   if (py::object tols = get(spec, "tolerations")) {
@@ -401,7 +425,8 @@ PodSpecIn pod_from_object(py::handle obj) {
       c.topology_key = as_str(tk, cp + ".topologyKey");
       std::string when = opt_str(cd, "whenUnsatisfiable", cp);
       if (when != "DoNotSchedule" && when != "ScheduleAnyway") {
-        fail(cp + ".whenUnsatisfiable", "unsupported value '" + when + "' (DoNotSchedule, ScheduleAnyway)");
+        fail(cp + ".whenUnsatisfiable",
+             "unsupported value '" + when + "' (DoNotSchedule, ScheduleAnyway)");
       }
       c.do_not_schedule = when == "DoNotSchedule";
       c.selector = label_selector(get(cd, "labelSelector"), cp + ".labelSelector");
@@ -410,14 +435,17 @@ PodSpecIn pod_from_object(py::handle obj) {
         if (*c.min_domains <= 0) fail(cp + ".minDomains", "must be greater than zero");
       }
       std::string nap = opt_str(cd, "nodeAffinityPolicy", cp);
-      if (!nap.empty() && nap != "Honor" && nap != "Ignore") fail(cp + ".nodeAffinityPolicy", "unsupported value '" + nap + "' (Honor, Ignore)");
+      if (!nap.empty() && nap != "Honor" && nap != "Ignore")
+        fail(cp + ".nodeAffinityPolicy", "unsupported value '" + nap + "' (Honor, Ignore)");
       c.honor_node_affinity = nap != "Ignore";
       std::string ntp = opt_str(cd, "nodeTaintsPolicy", cp);
-      if (!ntp.empty() && ntp != "Honor" && ntp != "Ignore") fail(cp + ".nodeTaintsPolicy", "unsupported value '" + ntp + "' (Honor, Ignore)");
+      if (!ntp.empty() && ntp != "Honor" && ntp != "Ignore")
+        fail(cp + ".nodeTaintsPolicy", "unsupported value '" + ntp + "' (Honor, Ignore)");
       c.honor_node_taints = ntp == "Honor";
       if (py::object mlk = get(cd, "matchLabelKeys")) {
         py::list kl = as_list(mlk, cp + ".matchLabelKeys");
-        for (std::size_t j = 0; j < kl.size(); ++j) c.match_label_keys.push_back(as_str(kl[j], cp + ".matchLabelKeys"));
+        for (std::size_t j = 0; j < kl.size(); ++j)
+          c.match_label_keys.push_back(as_str(kl[j], cp + ".matchLabelKeys"));
       }
       p.spread.push_back(std::move(c));
     }
@@ -434,15 +462,17 @@ PodSpecIn pod_from_object(py::handle obj) {
   p.preempt_never = pp == "Never";
   if (py::object st = get(d, "status")) {
     py::dict sd = as_mapping(st, "status");
-    if (py::object t = get(sd, "startTime")) p.start_time_ns = parse_time(as_str(t, "status.startTime"), "status.startTime");
+    if (py::object t = get(sd, "startTime"))
+      p.start_time_ns = parse_time(as_str(t, "status.startTime"), "status.startTime");
     p.nominated_node_name = opt_str(sd, "nominatedNodeName", "status");
     if (py::object conds = get(sd, "conditions")) {
       py::list l = as_list(conds, "status.conditions");
       for (std::size_t i = 0; i < l.size(); ++i) {
         py::dict cd = as_mapping(l[i], "status.conditions[" + std::to_string(i) + "]");
         if (opt_str(cd, "type", "status.conditions") == "DisruptionTarget") {
-          p.terminating_by_preemption = p.terminating && opt_str(cd, "status", "status.conditions") == "True" &&
-                                        opt_str(cd, "reason", "status.conditions") == "PreemptionByScheduler";
+          p.terminating_by_preemption =
+              p.terminating && opt_str(cd, "status", "status.conditions") == "True" &&
+              opt_str(cd, "reason", "status.conditions") == "PreemptionByScheduler";
           break;
         }
       }
@@ -476,7 +506,8 @@ NodeSpecIn node_from_object(py::handle obj) {
         t.value = opt_str(td, "value", tp);
         t.effect = opt_str(td, "effect", tp);
         if (t.effect != "NoSchedule" && t.effect != "PreferNoSchedule" && t.effect != "NoExecute") {
-          fail(tp + ".effect", "unsupported value '" + t.effect + "' (NoSchedule, PreferNoSchedule, NoExecute)");
+          fail(tp + ".effect",
+               "unsupported value '" + t.effect + "' (NoSchedule, PreferNoSchedule, NoExecute)");
         }
         n.taints.push_back(std::move(t));
       }
@@ -495,7 +526,8 @@ NodeSpecIn node_from_object(py::handle obj) {
         NodeImageSpec im;
         if (py::object names = get(id, "names")) {
           py::list nl = as_list(names, ip + ".names");
-          for (std::size_t j = 0; j < nl.size(); ++j) im.names.push_back(as_str(nl[j], ip + ".names"));
+          for (std::size_t j = 0; j < nl.size(); ++j)
+            im.names.push_back(as_str(nl[j], ip + ".names"));
         }
         if (py::object sz = get(id, "sizeBytes")) im.size_bytes = as_int(sz, ip + ".sizeBytes");
         n.images.push_back(std::move(im));
@@ -540,9 +572,10 @@ ObjectSpecIn object_from_object(py::handle obj) {
   } else if (kind == "RuntimeClass") {
     o.kind = ObjectKind::kOther;
   } else {
-    fail("kind", "unsupported kind '" + kind +
-                     "' (Service, ReplicaSet, StatefulSet, ReplicationController, PodDisruptionBudget, "
-                     "PriorityClass, RuntimeClass)");
+    fail("kind",
+         "unsupported kind '" + kind +
+             "' (Service, ReplicaSet, StatefulSet, ReplicationController, PodDisruptionBudget, "
+             "PriorityClass, RuntimeClass)");
   }
   py::object md = get(d, "metadata");
   if (!md) fail("metadata", "required");
@@ -551,7 +584,8 @@ ObjectSpecIn object_from_object(py::handle obj) {
   if (!name) fail("metadata.name", "required");
   o.name = as_str(name, "metadata.name");
   o.ns = opt_str(m, "namespace", "metadata");
-  if (o.ns.empty() && o.kind != ObjectKind::kPriorityClass && o.kind != ObjectKind::kOther) o.ns = "default";
+  if (o.ns.empty() && o.kind != ObjectKind::kPriorityClass && o.kind != ObjectKind::kOther)
+    o.ns = "default";
   py::object so = get(d, "spec");
   py::dict s = so ? as_mapping(so, "spec") : py::dict();
   switch (o.kind) {
@@ -576,7 +610,8 @@ ObjectSpecIn object_from_object(py::handle obj) {
   if (o.kind == ObjectKind::kPodDisruptionBudget) {
     if (py::object st = get(d, "status")) {
       py::dict sd = as_mapping(st, "status");
-      if (py::object da = get(sd, "disruptionsAllowed")) o.disruptions_allowed = static_cast<std::int32_t>(as_int(da, "status.disruptionsAllowed"));
+      if (py::object da = get(sd, "disruptionsAllowed"))
+        o.disruptions_allowed = static_cast<std::int32_t>(as_int(da, "status.disruptionsAllowed"));
       if (py::object dp = get(sd, "disruptedPods")) {
         py::dict dd = as_mapping(dp, "status.disruptedPods");
         for (auto item : dd) o.disrupted_pods.push_back(as_str(item.first, "status.disruptedPods"));

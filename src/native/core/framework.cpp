@@ -15,14 +15,19 @@ namespace kcore {
 namespace {
 
 constexpr const char* kNames[kNumNativePlugins] = {
-    "NodeUnschedulable", "NodeName",          "TaintToleration",  "NodeAffinity",
-    "NodePorts",         "NodeResourcesFit",  "VolumeRestrictions", "NodeVolumeLimits",
-    "VolumeBinding",     "VolumeZone",        "PodTopologySpread", "InterPodAffinity",
-    "DynamicResources",  "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultPreemption"};
+    "NodeUnschedulable",  "NodeName",
+    "TaintToleration",    "NodeAffinity",
+    "NodePorts",          "NodeResourcesFit",
+    "VolumeRestrictions", "NodeVolumeLimits",
+    "VolumeBinding",      "VolumeZone",
+    "PodTopologySpread",  "InterPodAffinity",
+    "DynamicResources",   "NodeResourcesBalancedAllocation",
+    "ImageLocality",      "DefaultPreemption"};
 
 constexpr std::uint8_t kOk = static_cast<std::uint8_t>(Code::kSuccess);
 constexpr std::uint8_t kUnsched = static_cast<std::uint8_t>(Code::kUnschedulable);
-constexpr std::uint8_t kUnresolvable = static_cast<std::uint8_t>(Code::kUnschedulableAndUnresolvable);
+constexpr std::uint8_t kUnresolvable =
+    static_cast<std::uint8_t>(Code::kUnschedulableAndUnresolvable);
 constexpr std::uint8_t kErr = static_cast<std::uint8_t>(Code::kError);
 constexpr std::int64_t kMaxNodeScore = 100;
 constexpr std::int64_t kMiB = 1024 * 1024;
@@ -45,11 +50,16 @@ const char* const kReasonNotHelpful = "Preemption is not helpful for scheduling"
 
 std::string code_name(std::uint8_t c) {
   switch (c) {
-    case 0: return "Success";
-    case 1: return "Error";
-    case 2: return "Unschedulable";
-    case 3: return "UnschedulableAndUnresolvable";
-    default: return "Unknown";
+    case 0:
+      return "Success";
+    case 1:
+      return "Error";
+    case 2:
+      return "Unschedulable";
+    case 3:
+      return "UnschedulableAndUnresolvable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -71,10 +81,14 @@ inline std::int64_t exact_div(std::int64_t t, std::int64_t a) noexcept {
 
 bool req_matches(const CompiledRequirement& r, std::int32_t v, const SchedulerCache& c) {
   switch (r.op) {
-    case SelOp::kIn: return v >= 0 && std::binary_search(r.values.begin(), r.values.end(), v);
-    case SelOp::kNotIn: return v < 0 || !std::binary_search(r.values.begin(), r.values.end(), v);
-    case SelOp::kExists: return v >= 0;
-    case SelOp::kDoesNotExist: return v < 0;
+    case SelOp::kIn:
+      return v >= 0 && std::binary_search(r.values.begin(), r.values.end(), v);
+    case SelOp::kNotIn:
+      return v < 0 || !std::binary_search(r.values.begin(), r.values.end(), v);
+    case SelOp::kExists:
+      return v >= 0;
+    case SelOp::kDoesNotExist:
+      return v < 0;
     case SelOp::kGt:
     case SelOp::kLt: {
       if (v < 0 || !r.number_ok) return false;
@@ -134,7 +148,6 @@ struct PtsConstraint {
   std::int64_t min_match = std::numeric_limits<std::int32_t>::max();
   bool self_match = false;
 };
-
 
 // Tournament (segment) tree over per-row totals storing (max, count of rows at max); infeasible
 // rows hold INT64_MIN. The k-th row (in row order) among those at the maximum is found in O(log n),
@@ -227,7 +240,7 @@ struct Framework::Impl {
   std::vector<std::uint8_t> code;
   std::vector<std::int16_t> plug;
   std::vector<std::int32_t> reason;
-  std::vector<std::int8_t> na_match;   // valid where na_stamp[row] == stamp
+  std::vector<std::int8_t> na_match;  // valid where na_stamp[row] == stamp
   std::vector<std::uint32_t> na_stamp;
   std::uint32_t stamp = 1;
   std::vector<std::uint8_t> status_buf;
@@ -360,9 +373,11 @@ struct Framework::Impl {
     if (!ns_ok) {
       static const LabelSet kEmpty;
       const LabelSet* nsl = c.namespace_labels(pod->ns);
-      ns_ok = t.ns_selector.matches(nsl ? *nsl : kEmpty, [this](std::int32_t v) { return c.numeric(v); });
+      ns_ok = t.ns_selector.matches(nsl ? *nsl : kEmpty,
+                                    [this](std::int32_t v) { return c.numeric(v); });
     }
-    return ns_ok && t.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
+    return ns_ok &&
+           t.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
   }
 
   // Default spreading selector (helper.DefaultSelector); nothing => no default constraints.
@@ -389,7 +404,8 @@ struct Framework::Impl {
       const std::string& av = pod->controller_api_version;
       const std::string& kind = pod->controller_kind;
       if (av == "v1" && kind == "ReplicationController") {
-        if (const auto* o = c.find_object(ObjectKind::kReplicationController, pod->ns, pod->controller_name)) {
+        if (const auto* o =
+                c.find_object(ObjectKind::kReplicationController, pod->ns, pod->controller_name)) {
           for (const auto& [k, v] : o->map_selector) merged[k] = v;
         }
       } else if (av == "apps/v1" && (kind == "ReplicaSet" || kind == "StatefulSet")) {
@@ -454,7 +470,8 @@ struct Framework::Impl {
       }
       if (!all) continue;
       for (auto& p : pts) {
-        if (p.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row)) continue;
+        if (p.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row))
+          continue;
         if (p.c.honor_node_taints && !taints_ok(row)) continue;
         auto dom = static_cast<std::size_t>(p.col->domain[static_cast<std::size_t>(row)]);
         p.dom_present[dom] = 1;
@@ -503,7 +520,8 @@ struct Framework::Impl {
         for (auto row : rows) {
           auto r = static_cast<std::size_t>(row);
           if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
-          aff_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+          aff_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] +=
+              m.per_row[r];
           aff_counts.positive |= m.per_row[r] > 0;
         }
       }
@@ -517,15 +535,17 @@ struct Framework::Impl {
       for (auto row : rows) {
         auto r = static_cast<std::size_t>(row);
         if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
-        anti_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
+        anti_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] +=
+            m.per_row[r];
         anti_counts.positive |= m.per_row[r] > 0;
       }
     }
   }
 
   // Runs PreFilter of every filter plugin. Returns false on a rejection (detail filled).
-  bool prefilter(std::uint8_t& rej_code, std::string& rej_plugin, std::vector<std::string>& rej_reasons,
-                 bool& has_result, std::vector<std::string>& result_names) {
+  bool prefilter(std::uint8_t& rej_code, std::string& rej_plugin,
+                 std::vector<std::string>& rej_reasons, bool& has_result,
+                 std::vector<std::string>& result_names) {
     const NodeTable& tb = c.table();
     // Taint bitsets over the universe.
     const auto& uni = c.taint_universe();
@@ -582,7 +602,8 @@ struct Framework::Impl {
             PtsConstraint p;
             p.c = std::move(sc);
             p.col = tb.column(p.c.key);
-            p.self_match = p.c.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
+            p.self_match =
+                p.c.selector.matches(pod->labels, [this](std::int32_t v) { return c.numeric(v); });
             pts.push_back(std::move(p));
           }
           pts_skip = pts.empty();
@@ -615,7 +636,8 @@ struct Framework::Impl {
     for (int id : fw.cfg_.filters) {
       switch (id) {
         case kNodeUnschedulable: {
-          Taint t{c.strings().find("node.kubernetes.io/unschedulable"), c.strings().find(""), kNoSchedule};
+          Taint t{c.strings().find("node.kubernetes.io/unschedulable"), c.strings().find(""),
+                  kNoSchedule};
           bool tol = false;
           for (const auto& tl : pod->tolerations) tol |= t.key >= 0 && tl.tolerates(t);
           if (tol) break;
@@ -631,7 +653,8 @@ struct Framework::Impl {
           std::int32_t rs = intern_reason(kReasonNodeName);
           for (auto row : rows) {
             auto r = static_cast<std::size_t>(row);
-            if (code[r] == kOk && tb.rows[r].name != pod->node_name) reject(row, id, kUnresolvable, rs);
+            if (code[r] == kOk && tb.rows[r].name != pod->node_name)
+              reject(row, id, kUnresolvable, rs);
           }
           break;
         }
@@ -639,7 +662,8 @@ struct Framework::Impl {
           if (!any_bad_taint) break;
           std::int32_t rs = intern_reason(kReasonTaint);
           for (auto row : rows) {
-            if (code[static_cast<std::size_t>(row)] == kOk && !taints_ok(row)) reject(row, id, kUnresolvable, rs);
+            if (code[static_cast<std::size_t>(row)] == kOk && !taints_ok(row))
+              reject(row, id, kUnresolvable, rs);
           }
           break;
         }
@@ -739,11 +763,15 @@ struct Framework::Impl {
       // Common case (cpu and/or memory): fused branch-light pass; failures go to the general path.
       const std::int64_t* pc = tb.pod_count.data();
       const std::int64_t* pa = pods_alloc.data();
-      const std::int64_t* a0 = tb.allocatable[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
-      const std::int64_t* u0 = tb.requested[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
+      const std::int64_t* a0 =
+          tb.allocatable[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
+      const std::int64_t* u0 =
+          tb.requested[static_cast<std::size_t>(checks.empty() ? 0 : checks[0].r)].data();
       const std::int64_t v0 = checks.empty() ? 0 : checks[0].v;
-      const std::int64_t* a1 = tb.allocatable[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
-      const std::int64_t* u1 = tb.requested[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
+      const std::int64_t* a1 =
+          tb.allocatable[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
+      const std::int64_t* u1 =
+          tb.requested[static_cast<std::size_t>(checks.size() < 2 ? 0 : checks[1].r)].data();
       const std::int64_t v1 = checks.size() < 2 ? 0 : checks[1].v;
       std::vector<std::int32_t> slow;
       for (auto row : rows) {
@@ -788,7 +816,8 @@ struct Framework::Impl {
         std::vector<std::string> rsn;
         if (mask & 1) rsn.emplace_back("Too many pods");
         for (std::size_t k = 0; k < checks.size() && k < 63; ++k) {
-          if (mask & (std::uint64_t{1} << (k + 1))) rsn.push_back("Insufficient " + c.resources().name(checks[k].r));
+          if (mask & (std::uint64_t{1} << (k + 1)))
+            rsn.push_back("Insufficient " + c.resources().name(checks[k].r));
         }
         rs = intern_reasons(rsn);
         mask_ids.emplace(key, rs);
@@ -835,7 +864,8 @@ struct Framework::Impl {
       const std::vector<std::int64_t>* counts;
     };
     std::vector<Probe> aff, anti, exist;
-    for (const auto& t : pod->aff_required) aff.push_back({tb.column(t.topology_key), aff_counts.find(t.topology_key)});
+    for (const auto& t : pod->aff_required)
+      aff.push_back({tb.column(t.topology_key), aff_counts.find(t.topology_key)});
     if (anti_any) {
       for (const auto& t : pod->anti_required) {
         const auto* cnt = anti_counts.find(t.topology_key);
@@ -843,7 +873,8 @@ struct Framework::Impl {
       }
     }
     if (exist_any) {
-      for (const auto& [key, counts] : existing_anti.keys) exist.push_back({tb.column(key), &counts});
+      for (const auto& [key, counts] : existing_anti.keys)
+        exist.push_back({tb.column(key), &counts});
     }
     auto positive = [](const Probe& p, std::size_t r) {
       std::int32_t d = p.col->domain[r];
@@ -946,7 +977,8 @@ struct Framework::Impl {
     for (std::size_t i = 0; i < shape.size(); ++i) {
       if (p <= shape[i].first) {
         if (i == 0) return shape[0].second;
-        return shape[i - 1].second + (shape[i].second - shape[i - 1].second) * (p - shape[i - 1].first) /
+        return shape[i - 1].second + (shape[i].second - shape[i - 1].second) *
+                                         (p - shape[i - 1].first) /
                                          (shape[i].first - shape[i - 1].first);
       }
     }
@@ -1019,7 +1051,8 @@ struct Framework::Impl {
       if (weight_sum == 0) {
         out[k] = 0;
       } else if (fw.cfg_.scoring == ScoringType::kRequestedToCapacityRatio) {
-        out[k] = static_cast<std::int64_t>(std::round(static_cast<double>(node_score) / static_cast<double>(weight_sum)));
+        out[k] = static_cast<std::int64_t>(
+            std::round(static_cast<double>(node_score) / static_cast<double>(weight_sum)));
       } else {
         out[k] = node_score / weight_sum;
       }
@@ -1049,8 +1082,10 @@ struct Framework::Impl {
       for (std::size_t k = 0; k < F.size(); ++k) {
         auto i = static_cast<std::size_t>(F[k]);
         std::int64_t a1 = ac[i], a2 = am[i];
-        double f1 = a1 != 0 ? std::min(1.0, static_cast<double>(rc[i] + pc) / static_cast<double>(a1)) : 0;
-        double f2 = a2 != 0 ? std::min(1.0, static_cast<double>(rm[i] + pm) / static_cast<double>(a2)) : 0;
+        double f1 =
+            a1 != 0 ? std::min(1.0, static_cast<double>(rc[i] + pc) / static_cast<double>(a1)) : 0;
+        double f2 =
+            a2 != 0 ? std::min(1.0, static_cast<double>(rm[i] + pm) / static_cast<double>(a2)) : 0;
         double sd = (a1 != 0 && a2 != 0) ? std::fabs((f1 - f2) / 2) : 0.0;
         out[k] = static_cast<std::int64_t>((1 - sd) * static_cast<double>(kMaxNodeScore));
       }
@@ -1092,7 +1127,8 @@ struct Framework::Impl {
     for (std::size_t k = 0; k < F.size(); ++k) {
       const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(F[k]) * tb.taint_words];
       std::int64_t n = 0;
-      for (std::size_t w = 0; w < tb.taint_words; ++w) n += __builtin_popcountll(b[w] & pref_taints[w]);
+      for (std::size_t w = 0; w < tb.taint_words; ++w)
+        n += __builtin_popcountll(b[w] & pref_taints[w]);
       out[k] = n;
       mx = std::max(mx, n);
     }
@@ -1159,7 +1195,7 @@ struct Framework::Impl {
       const LabelColumn* col;
       bool hostname;
       const Matcher* m;
-      std::vector<std::int64_t> cnt;     // per domain (+1 slot for the "" domain)
+      std::vector<std::int64_t> cnt;  // per domain (+1 slot for the "" domain)
       std::vector<std::uint8_t> present;
       double weight;
     };
@@ -1202,14 +1238,16 @@ struct Framework::Impl {
       }
     }
     for (std::size_t i = 0; i < soft.size(); ++i) {
-      std::int64_t sz = soft[i].hostname ? static_cast<std::int64_t>(F.size()) - n_ignored : topo_size[i];
+      std::int64_t sz =
+          soft[i].hostname ? static_cast<std::int64_t>(F.size()) - n_ignored : topo_size[i];
       soft[i].weight = std::log(static_cast<double>(sz + 2));
     }
     for (auto row : c.live_rows()) {
       auto r = static_cast<std::size_t>(row);
       if (require_all && !has_all(r)) continue;
       for (auto& s : soft) {
-        if (s.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row)) continue;
+        if (s.c.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row))
+          continue;
         if (s.c.honor_node_taints && !taints_ok(row)) continue;
         if (s.hostname) continue;
         std::size_t d = dom_of(s, r);
@@ -1248,7 +1286,8 @@ struct Framework::Impl {
     if (fw.cfg_.ignore_preferred_terms_of_existing_pods && !has_constraints) return false;
     const NodeTable& tb = c.table();
     TopoCounts topo;
-    auto add_rows = [&](const std::vector<std::int32_t>& per_row, std::int32_t key, std::int64_t w) {
+    auto add_rows = [&](const std::vector<std::int32_t>& per_row, std::int32_t key,
+                        std::int64_t w) {
       const LabelColumn* col = tb.column(key);
       if (!col) return;
       for (auto row : c.live_rows()) {
@@ -1275,15 +1314,21 @@ struct Framework::Impl {
           if (fw.cfg_.hard_pod_affinity_weight <= 0) continue;
           w = fw.cfg_.hard_pod_affinity_weight;
           break;
-        case kPrefAff: w = e.term.weight; break;
-        case kPrefAnti: w = -static_cast<std::int64_t>(e.term.weight); break;
-        default: continue;
+        case kPrefAff:
+          w = e.term.weight;
+          break;
+        case kPrefAnti:
+          w = -static_cast<std::int64_t>(e.term.weight);
+          break;
+        default:
+          continue;
       }
       if (!existing_term_matches_incoming(e.term)) continue;
       add_rows(e.per_row, e.term.topology_key, w);
     }
     if (!topo.any) return false;
-    std::int64_t mn = std::numeric_limits<std::int64_t>::max(), mx = std::numeric_limits<std::int64_t>::min();
+    std::int64_t mn = std::numeric_limits<std::int64_t>::max(),
+                 mx = std::numeric_limits<std::int64_t>::min();
     for (std::size_t k = 0; k < F.size(); ++k) {
       auto r = static_cast<std::size_t>(F[k]);
       std::int64_t s = 0;
@@ -1300,25 +1345,40 @@ struct Framework::Impl {
     std::int64_t diff = mx - mn;
     for (auto& s : out) {
       double f = 0;
-      if (diff > 0) f = static_cast<double>(kMaxNodeScore) * (static_cast<double>(s - mn) / static_cast<double>(diff));
+      if (diff > 0)
+        f = static_cast<double>(kMaxNodeScore) *
+            (static_cast<double>(s - mn) / static_cast<double>(diff));
       s = static_cast<std::int64_t>(f);
     }
     return true;
   }
 
   // Runs one score plugin over F; false when its PreScore skipped.
-  bool run_score(int id, const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out, std::string& err) {
+  bool run_score(int id, const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out,
+                 std::string& err) {
     out.assign(F.size(), 0);
     switch (id) {
-      case kTaintToleration: score_taint(F, out); return true;
-      case kNodeAffinity: return score_node_affinity(F, out);
-      case kNodeResourcesFit: score_fit(F, out); return true;
-      case kVolumeBinding: return false;
-      case kPodTopologySpread: return score_pts(F, out);
-      case kInterPodAffinity: return score_ipa(F, out);
-      case kDynamicResources: return true;
-      case kNodeResourcesBalancedAllocation: return score_balanced(F, out);
-      case kImageLocality: score_image(F, out); return true;
+      case kTaintToleration:
+        score_taint(F, out);
+        return true;
+      case kNodeAffinity:
+        return score_node_affinity(F, out);
+      case kNodeResourcesFit:
+        score_fit(F, out);
+        return true;
+      case kVolumeBinding:
+        return false;
+      case kPodTopologySpread:
+        return score_pts(F, out);
+      case kInterPodAffinity:
+        return score_ipa(F, out);
+      case kDynamicResources:
+        return true;
+      case kNodeResourcesBalancedAllocation:
+        return score_balanced(F, out);
+      case kImageLocality:
+        score_image(F, out);
+        return true;
       default:
         if (id >= kExternalBase) {
           auto& plugin = fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)];
@@ -1330,7 +1390,8 @@ struct Framework::Impl {
   }
 
   std::string plugin_label(int id) const {
-    if (id >= kExternalBase) return fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)]->name();
+    if (id >= kExternalBase)
+      return fw.cfg_.external[static_cast<std::size_t>(id - kExternalBase)]->name();
     return std::string(native_plugin_name(id));
   }
 
@@ -1362,7 +1423,8 @@ struct Framework::Impl {
     const auto& recs = c.pods();
     std::vector<std::int32_t> potential;
     for (auto slot : c.pods_on(row)) {
-      if (recs[static_cast<std::size_t>(slot)].info->priority < pod->priority) potential.push_back(slot);
+      if (recs[static_cast<std::size_t>(slot)].info->priority < pod->priority)
+        potential.push_back(slot);
     }
     if (potential.empty()) {
       rs = intern_reason(kReasonNoVictims);
@@ -1400,8 +1462,11 @@ struct Framework::Impl {
           const auto& pdb = pdbs[i];
           if (pdb.ns != vp.ns) continue;
           if (pdb.selector.nothing || pdb.selector.reqs.empty()) continue;
-          if (!pdb.selector.matches(vp.labels, [this](std::int32_t v) { return c.numeric(v); })) continue;
-          if (std::find(pdb.disrupted_pods.begin(), pdb.disrupted_pods.end(), vname) != pdb.disrupted_pods.end()) continue;
+          if (!pdb.selector.matches(vp.labels, [this](std::int32_t v) { return c.numeric(v); }))
+            continue;
+          if (std::find(pdb.disrupted_pods.begin(), pdb.disrupted_pods.end(), vname) !=
+              pdb.disrupted_pods.end())
+            continue;
           if (--allowed[i] < 0) violated = true;
         }
       }
@@ -1458,8 +1523,9 @@ struct Framework::Impl {
   }
 
   // DefaultPreemption PostFilter. Returns the status code; fills message / nomination.
-  std::uint8_t preempt(const std::vector<std::uint8_t>& status_code, const std::vector<std::int32_t>& all_rows,
-                       std::string& msg, std::int32_t& nominated, std::vector<std::string>& victims_out,
+  std::uint8_t preempt(const std::vector<std::uint8_t>& status_code,
+                       const std::vector<std::int32_t>& all_rows, std::string& msg,
+                       std::int32_t& nominated, std::vector<std::string>& victims_out,
                        CycleDetail* detail) {
     if (pod->preempt_never) {
       msg = "preemption: not eligible due to preemptionPolicy=Never.";
@@ -1517,19 +1583,25 @@ struct Framework::Impl {
     }
     if (cands.empty()) {
       hist[kReasonNotHelpful] += n_all - evaluated;
-      msg = "preemption: 0/" + std::to_string(n_all) + " nodes are available: " + histogram(hist) + ".";
+      msg = "preemption: 0/" + std::to_string(n_all) + " nodes are available: " + histogram(hist) +
+            ".";
       return kUnsched;
     }
     const auto& recs = c.pods();
-    auto victim_info = [&](std::int32_t slot) -> const PodInfo& { return *recs[static_cast<std::size_t>(slot)].info; };
+    auto victim_info = [&](std::int32_t slot) -> const PodInfo& {
+      return *recs[static_cast<std::size_t>(slot)].info;
+    };
     std::vector<std::size_t> all(cands.size());
     std::iota(all.begin(), all.end(), 0);
     std::vector<std::function<std::int64_t(const Cand&)>> fns = {
         [](const Cand& cd) { return -cd.v.pdb_violations; },
-        [&](const Cand& cd) { return -static_cast<std::int64_t>(victim_info(cd.v.slots[0]).priority); },
+        [&](const Cand& cd) {
+          return -static_cast<std::int64_t>(victim_info(cd.v.slots[0]).priority);
+        },
         [&](const Cand& cd) {
           std::int64_t sum = 0;
-          for (auto s : cd.v.slots) sum += static_cast<std::int64_t>(victim_info(s).priority) + (std::int64_t{1} << 31);
+          for (auto s : cd.v.slots)
+            sum += static_cast<std::int64_t>(victim_info(s).priority) + (std::int64_t{1} << 31);
           return -sum;
         },
         [](const Cand& cd) { return -static_cast<std::int64_t>(cd.v.slots.size()); },
@@ -1563,7 +1635,8 @@ struct Framework::Impl {
       if (all.size() == 1) break;
     }
     std::vector<std::size_t> ties = all;
-    std::sort(ties.begin(), ties.end(), [&](std::size_t a, std::size_t b) { return cands[a].row < cands[b].row; });
+    std::sort(ties.begin(), ties.end(),
+              [&](std::size_t a, std::size_t b) { return cands[a].row < cands[b].row; });
     std::size_t pick = ties[static_cast<std::size_t>(fw.rng_.below(ties.size()))];
     nominated = cands[pick].row;
     for (auto s : cands[pick].v.slots) victims_out.push_back(recs[static_cast<std::size_t>(s)].key);
@@ -1579,7 +1652,6 @@ struct Framework::Impl {
     }
     return kOk;
   }
-
 
   // --- equivalence-class cache -----------------------------------------------------------------
   bool profile_cacheable() const {
@@ -1639,17 +1711,28 @@ struct Framework::Impl {
     std::string err;
     for (const auto& [id, w] : fw.cfg_.scores) {
       switch (id) {
-        case kTaintToleration: tot += w * e.taint_const; break;
-        case kNodeAffinity: tot += w * e.na_const; break;
-        case kNodeResourcesFit: score_fit(one, out); tot += w * out[0]; break;
+        case kTaintToleration:
+          tot += w * e.taint_const;
+          break;
+        case kNodeAffinity:
+          tot += w * e.na_const;
+          break;
+        case kNodeResourcesFit:
+          score_fit(one, out);
+          tot += w * out[0];
+          break;
         case kNodeResourcesBalancedAllocation:
           if (e.balanced_ran) {
             score_balanced(one, out);
             tot += w * out[0];
           }
           break;
-        case kImageLocality: score_image(one, out); tot += w * out[0]; break;
-        default: break;  // VolumeBinding / PTS / IPA skip, DynamicResources scores 0
+        case kImageLocality:
+          score_image(one, out);
+          tot += w * out[0];
+          break;
+        default:
+          break;  // VolumeBinding / PTS / IPA skip, DynamicResources scores 0
       }
     }
     return tot;
@@ -1678,7 +1761,8 @@ struct Framework::Impl {
         const std::uint64_t* b = &tb.taint_bits[static_cast<std::size_t>(row) * tb.taint_words];
         std::int64_t n = 0;
         if (any_pref_taint) {
-          for (std::size_t w = 0; w < tb.taint_words; ++w) n += __builtin_popcountll(b[w] & pref_taints[w]);
+          for (std::size_t w = 0; w < tb.taint_words; ++w)
+            n += __builtin_popcountll(b[w] & pref_taints[w]);
         }
         if (first < 0) first = n;
         if (n != first) return false;
@@ -1696,7 +1780,8 @@ struct Framework::Impl {
       e.na_const = 0;
     }
     {
-      std::vector<std::int32_t> any_row(live.begin(), live.begin() + std::min<std::size_t>(1, live.size()));
+      std::vector<std::int32_t> any_row(live.begin(),
+                                        live.begin() + std::min<std::size_t>(1, live.size()));
       std::vector<std::int64_t> o1(any_row.size());
       e.balanced_ran = any_row.empty() ? false : score_balanced(any_row, o1);
     }
@@ -1757,7 +1842,9 @@ struct Framework::Impl {
     }
     if (!e) {
       if (eq.size() >= 8) {
-        auto victim = std::min_element(eq.begin(), eq.end(), [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
+        auto victim = std::min_element(eq.begin(), eq.end(), [](const auto& a, const auto& b) {
+          return a->last_used < b->last_used;
+        });
         eq.erase(victim);
       }
       eq.push_back(std::make_unique<EqEntry>());
@@ -1777,7 +1864,8 @@ struct Framework::Impl {
       std::string rp;
       std::vector<std::string> rr, names;
       bool has_result = false;
-      if (!prefilter(rc, rp, rr, has_result, names) || has_result || !pts_skip || !ipa_skip) return false;
+      if (!prefilter(rc, rp, rr, has_result, names) || has_result || !pts_skip || !ipa_skip)
+        return false;
       if (row_seen.size() < c.table().capacity) row_seen.resize(c.table().capacity, 0);
       if (++row_seen_stamp == 0) {
         std::fill(row_seen.begin(), row_seen.end(), 0);
@@ -1870,7 +1958,9 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
   const auto& live = cache_.live_rows();
   const NodeTable& tb = cache_.table();
   auto finish = [&]() {
-    res.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    res.latency_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     im.pod = nullptr;
     return res;
   };
@@ -1976,7 +2066,9 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
         if (has_result && !in_result[r]) {
           ++outside;
           if (detail) {
-            detail->failures.push_back({row, na_label, kUnresolvable,
+            detail->failures.push_back({row,
+                                        na_label,
+                                        kUnresolvable,
                                         {"node(s) didn't satisfy plugin(s) [NodeAffinity]"}});
           }
         }
@@ -2041,8 +2133,10 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
       res.message += " " + joined;
     }
     bool all_unresolvable = true;
-    for (auto row : live) all_unresolvable &= status[static_cast<std::size_t>(row)] == kUnresolvable;
-    res.code = (all_unresolvable && !success) ? Code::kUnschedulableAndUnresolvable : Code::kUnschedulable;
+    for (auto row : live)
+      all_unresolvable &= status[static_cast<std::size_t>(row)] == kUnresolvable;
+    res.code =
+        (all_unresolvable && !success) ? Code::kUnschedulableAndUnresolvable : Code::kUnschedulable;
     if (detail && any_pf) detail->post_filter_status = success ? "Success" : code_name(pf_code);
     return finish();
   }
@@ -2094,7 +2188,8 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
     detail->totals = total;
     detail->scores.assign(nf * per_plugin.size(), 0);
     for (std::size_t k = 0; k < nf; ++k) {
-      for (std::size_t j = 0; j < per_plugin.size(); ++j) detail->scores[k * per_plugin.size() + j] = per_plugin[j][k];
+      for (std::size_t j = 0; j < per_plugin.size(); ++j)
+        detail->scores[k * per_plugin.size() + j] = per_plugin[j][k];
       if (total[k] == best) detail->top_rows.push_back(feasible[k]);
     }
   }
@@ -2115,7 +2210,8 @@ std::vector<std::uint8_t> Framework::debug_filter(const PodInfoPtr& pod, int plu
     cfg_.filters = {plugin};
     im.run_filters(cache_.live_rows());
     cfg_.filters = saved;
-    for (auto row : cache_.live_rows()) out[static_cast<std::size_t>(row)] = im.code[static_cast<std::size_t>(row)];
+    for (auto row : cache_.live_rows())
+      out[static_cast<std::size_t>(row)] = im.code[static_cast<std::size_t>(row)];
   } else {
     for (auto row : cache_.live_rows()) out[static_cast<std::size_t>(row)] = rc;
   }
@@ -2123,7 +2219,8 @@ std::vector<std::uint8_t> Framework::debug_filter(const PodInfoPtr& pod, int plu
   return out;
 }
 
-std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plugin, bool normalized) {
+std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plugin,
+                                                 bool normalized) {
   (void)normalized;
   Impl& im = *impl_;
   im.ensure_scratch();
@@ -2136,7 +2233,8 @@ std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plug
   std::vector<std::int64_t> out;
   im.run_score(plugin, cache_.live_rows(), out, err);
   std::vector<std::int64_t> full(cache_.table().capacity, 0);
-  for (std::size_t k = 0; k < cache_.live_rows().size(); ++k) full[static_cast<std::size_t>(cache_.live_rows()[k])] = out[k];
+  for (std::size_t k = 0; k < cache_.live_rows().size(); ++k)
+    full[static_cast<std::size_t>(cache_.live_rows()[k])] = out[k];
   im.pod = nullptr;
   return full;
 }

@@ -48,7 +48,10 @@ QuantityResult parse_quantity(std::string_view text, bool milli, bool allow_nega
       ++frac_digits;
     }
   }
-  if (int_digits + frac_digits == 0) return fail(text, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  if (int_digits + frac_digits == 0)
+    return fail(text,
+                "quantities must match the regular expression "
+                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
   // Suffix.
   std::string_view suffix = text.substr(i);
   long long exp10 = 0;
@@ -56,25 +59,55 @@ QuantityResult parse_quantity(std::string_view text, bool milli, bool allow_nega
   if (suffix.empty()) {
   } else if (suffix.size() == 2 && suffix[1] == 'i') {
     switch (suffix[0]) {
-      case 'K': pow1024 = 1; break;
-      case 'M': pow1024 = 2; break;
-      case 'G': pow1024 = 3; break;
-      case 'T': pow1024 = 4; break;
-      case 'P': pow1024 = 5; break;
-      case 'E': pow1024 = 6; break;
-      default: return fail(text, "unable to parse quantity's suffix");
+      case 'K':
+        pow1024 = 1;
+        break;
+      case 'M':
+        pow1024 = 2;
+        break;
+      case 'G':
+        pow1024 = 3;
+        break;
+      case 'T':
+        pow1024 = 4;
+        break;
+      case 'P':
+        pow1024 = 5;
+        break;
+      case 'E':
+        pow1024 = 6;
+        break;
+      default:
+        return fail(text, "unable to parse quantity's suffix");
     }
   } else if (suffix.size() == 1 && suffix[0] != 'e' && suffix[0] != 'E') {
     switch (suffix[0]) {
-      case 'n': exp10 = -9; break;
-      case 'u': exp10 = -6; break;
-      case 'm': exp10 = -3; break;
-      case 'k': exp10 = 3; break;
-      case 'M': exp10 = 6; break;
-      case 'G': exp10 = 9; break;
-      case 'T': exp10 = 12; break;
-      case 'P': exp10 = 15; break;
-      default: return fail(text, "unable to parse quantity's suffix");
+      case 'n':
+        exp10 = -9;
+        break;
+      case 'u':
+        exp10 = -6;
+        break;
+      case 'm':
+        exp10 = -3;
+        break;
+      case 'k':
+        exp10 = 3;
+        break;
+      case 'M':
+        exp10 = 6;
+        break;
+      case 'G':
+        exp10 = 9;
+        break;
+      case 'T':
+        exp10 = 12;
+        break;
+      case 'P':
+        exp10 = 15;
+        break;
+      default:
+        return fail(text, "unable to parse quantity's suffix");
     }
   } else if (suffix[0] == 'e' || suffix[0] == 'E') {
     std::size_t j = 1;
@@ -134,7 +167,8 @@ QuantityResult parse_quantity(std::string_view text, bool milli, bool allow_nega
   while (!intpart.empty() && intpart.back() == 0) intpart.pop_back();
   if (intpart.size() > 19) return fail(text, "value out of range");
   unsigned __int128 v = 0;
-  for (auto it = intpart.rbegin(); it != intpart.rend(); ++it) v = v * 10 + static_cast<unsigned>(*it);
+  for (auto it = intpart.rbegin(); it != intpart.rend(); ++it)
+    v = v * 10 + static_cast<unsigned>(*it);
   // Round away from zero (ceil for positive values).
   if (frac_nonzero) v += 1;
   if (v > static_cast<unsigned __int128>(INT64_MAX)) return fail(text, "value out of range");

@@ -157,7 +157,8 @@ void SchedulerCache::clear_node_row(std::int32_t row) {
   auto r = static_cast<std::size_t>(row);
   NodeRowData& d = t_.rows[r];
   for (const auto& [k, v] : d.labels) {
-    LabelColumn& col = t_.labels[static_cast<std::size_t>(t_.column_of_key[static_cast<std::size_t>(k)])];
+    LabelColumn& col =
+        t_.labels[static_cast<std::size_t>(t_.column_of_key[static_cast<std::size_t>(k)])];
     col.value[r] = -1;
     col.domain[r] = -1;
   }
@@ -257,7 +258,8 @@ void SchedulerCache::add_node(const NodeSpecIn& node) {
   if (node.name.empty()) throw InvalidInput("node: metadata.name is required");
   if (row_by_name_.count(node.name)) throw AlreadyExists("node '" + node.name + "' already exists");
   for (const auto& [name, v] : node.allocatable) {
-    if (v < 0) throw InvalidInput("node '" + node.name + "': status.allocatable." + name + " is negative");
+    if (v < 0)
+      throw InvalidInput("node '" + node.name + "': status.allocatable." + name + " is negative");
   }
   std::int32_t row;
   if (!free_rows_.empty()) {
@@ -285,7 +287,8 @@ void SchedulerCache::update_node(const NodeSpecIn& node) {
   std::int32_t row = row_of(node.name);
   if (row < 0) throw NotFound("node '" + node.name + "' not found");
   for (const auto& [name, v] : node.allocatable) {
-    if (v < 0) throw InvalidInput("node '" + node.name + "': status.allocatable." + name + " is negative");
+    if (v < 0)
+      throw InvalidInput("node '" + node.name + "': status.allocatable." + name + " is negative");
   }
   set_node_row(row, node, false);
   bump_row(row);
@@ -419,7 +422,8 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     ResMap m;
     bool has_cpu = false, has_mem = false;
     for (const auto& [name, v] : c.requests) {
-      if (v < 0) throw InvalidInput(who + ": " + path + ".resources.requests." + name + " is negative");
+      if (v < 0)
+        throw InvalidInput(who + ": " + path + ".resources.requests." + name + " is negative");
       if (name == "cpu") has_cpu = true;
       if (name == "memory") has_mem = true;
       std::int32_t r = resource_index(name);
@@ -435,8 +439,10 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   auto aggregate = [&](bool nonzero) {
     ResMap reqs;
     for (std::size_t i = 0; i < spec.containers.size(); ++i) {
-      add_into(reqs, container_map(spec.containers[i], nonzero,
-                                   "spec.containers[" + std::to_string(i) + "]"), who);
+      add_into(
+          reqs,
+          container_map(spec.containers[i], nonzero, "spec.containers[" + std::to_string(i) + "]"),
+          who);
     }
     ResMap restartable, init_max;
     for (std::size_t i = 0; i < spec.init_containers.size(); ++i) {
@@ -579,9 +585,11 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   for (const auto& c : spec.containers) add_ports(c);
 
   // --- images ---
-  for (const auto& c : spec.init_containers) p->images.push_back(str_.intern(normalized_image(c.image)));
+  for (const auto& c : spec.init_containers)
+    p->images.push_back(str_.intern(normalized_image(c.image)));
   for (const auto& c : spec.containers) p->images.push_back(str_.intern(normalized_image(c.image)));
-  p->num_containers = static_cast<std::int32_t>(spec.init_containers.size() + spec.containers.size());
+  p->num_containers =
+      static_cast<std::int32_t>(spec.init_containers.size() + spec.containers.size());
 
   // --- topology spread ---
   p->has_spread_constraints = !spec.spread.empty();
@@ -648,14 +656,24 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
       g += ',';
     };
     add(p->ns);
-    for (const auto& [k, v] : p->labels) { add(k); add(v); }
+    for (const auto& [k, v] : p->labels) {
+      add(k);
+      add(v);
+    }
     g += '|';
-    g += p->node_name + "|" + p->controller_api_version + "|" + p->controller_kind + "|" + p->controller_name + "|";
-    for (const auto& [r, v] : p->requests) { add(r); add(v); }
+    g += p->node_name + "|" + p->controller_api_version + "|" + p->controller_kind + "|" +
+         p->controller_name + "|";
+    for (const auto& [r, v] : p->requests) {
+      add(r);
+      add(v);
+    }
     add(p->nonzero_cpu);
     add(p->nonzero_mem);
     add(p->has_node_selector);
-    for (const auto& [k, v] : p->node_selector) { add(k); add(v); }
+    for (const auto& [k, v] : p->node_selector) {
+      add(k);
+      add(v);
+    }
     add(p->has_required_affinity);
     auto term = [&](const NodeTerm& t) {
       g += 'T';
@@ -669,17 +687,29 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     add(p->has_name_result);
     for (const auto& n : p->name_result) g += n + ",";
     add(p->has_preferred);
-    for (const auto& t : p->preferred) { add(t.weight); term(t.term); }
+    for (const auto& t : p->preferred) {
+      add(t.weight);
+      term(t.term);
+    }
     g += '|';
-    for (const auto& t : p->tolerations) { add(t.key); add(t.exists); add(t.value); add(t.effect); }
+    for (const auto& t : p->tolerations) {
+      add(t.key);
+      add(t.exists);
+      add(t.value);
+      add(t.effect);
+    }
     g += '|';
-    for (const auto& u : p->ports) { add(u.ip); add(u.proto); add(u.port); }
+    for (const auto& u : p->ports) {
+      add(u.ip);
+      add(u.proto);
+      add(u.port);
+    }
     g += '|';
     for (auto i : p->images) add(i);
     add(p->num_containers);
     add(p->has_spread_constraints);
-    add(static_cast<std::int64_t>(p->aff_required.size() + p->anti_required.size() + p->aff_preferred.size() +
-                                  p->anti_preferred.size()));
+    add(static_cast<std::int64_t>(p->aff_required.size() + p->anti_required.size() +
+                                  p->aff_preferred.size() + p->anti_preferred.size()));
   }
   p->preempt_never = spec.preempt_never;
   p->terminating = spec.terminating;
@@ -710,7 +740,8 @@ void SchedulerCache::account_pod(std::int32_t slot, int sign) {
   const PodInfo& p = *rec.info;
   auto r = static_cast<std::size_t>(rec.row);
   t_.pod_count[r] += sign;
-  for (const auto& [res, v] : p.requests) t_.requested[static_cast<std::size_t>(res)][r] += sign * v;
+  for (const auto& [res, v] : p.requests)
+    t_.requested[static_cast<std::size_t>(res)][r] += sign * v;
   t_.nonzero_cpu[r] += sign * p.nonzero_cpu;
   t_.nonzero_mem[r] += sign * p.nonzero_mem;
   NodeRowData& d = t_.rows[r];
@@ -828,7 +859,8 @@ void SchedulerCache::add_pod_as(const PodInfoPtr& pod, const std::string& ns,
                                 bool assumed) {
   std::string key = ns + "/" + name;
   if (pod_by_key_.count(key)) throw AlreadyExists("pod '" + key + "' already exists");
-  if (row < 0 || static_cast<std::size_t>(row) >= t_.capacity || !t_.live[static_cast<std::size_t>(row)]) {
+  if (row < 0 || static_cast<std::size_t>(row) >= t_.capacity ||
+      !t_.live[static_cast<std::size_t>(row)]) {
     throw NotFound("pod '" + key + "': node row " + std::to_string(row) + " not found");
   }
   std::int32_t slot;
@@ -1038,7 +1070,8 @@ void SchedulerCache::remove_object(ObjectKind kind, const std::string& ns_name,
       }
     }
   }
-  if (!found) throw NotFound("object '" + (ns_name.empty() ? name : ns_name + "/" + name) + "' not found");
+  if (!found)
+    throw NotFound("object '" + (ns_name.empty() ? name : ns_name + "/" + name) + "' not found");
   ++epoch_;
 }
 

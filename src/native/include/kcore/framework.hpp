@@ -47,7 +47,8 @@ class ExternalPlugin {
  public:
   virtual ~ExternalPlugin() = default;
   virtual const std::string& name() const noexcept = 0;
-  // OUT pass: 1 = fits, per entry of `rows`; OUT code/reason for rejected rows. false + error on failure.
+  // OUT pass: 1 = fits, per entry of `rows`; OUT code/reason for rejected rows. false + error on
+  // failure.
   virtual bool filter(const PodInfo& pod, const std::vector<std::int32_t>& rows,
                       std::vector<std::uint8_t>& pass, std::uint8_t& code, std::string& reason,
                       std::string& error) = 0;
@@ -56,7 +57,11 @@ class ExternalPlugin {
                      std::vector<std::int64_t>& scores, std::string& error) = 0;
 };
 
-enum class ScoringType : std::uint8_t { kLeastAllocated, kMostAllocated, kRequestedToCapacityRatio };
+enum class ScoringType : std::uint8_t {
+  kLeastAllocated,
+  kMostAllocated,
+  kRequestedToCapacityRatio
+};
 
 struct ResourceWeight {
   std::string name;
@@ -70,7 +75,7 @@ struct DefaultSpreadConstraint {
 };
 
 struct ProfileConfig {
-  std::vector<int> filters;                      // plugin ids in order
+  std::vector<int> filters;                          // plugin ids in order
   std::vector<std::pair<int, std::int64_t>> scores;  // (plugin id, weight) in order
   std::vector<int> post_filters;
   std::vector<std::shared_ptr<ExternalPlugin>> external;
@@ -123,7 +128,7 @@ struct CycleDetail {
   std::vector<std::int64_t> scores;  // feasible x plugins, row-major, aligned with feasible_rows
   std::vector<std::int64_t> totals;  // aligned with feasible_rows
   std::vector<std::int32_t> top_rows;
-  std::string post_filter_status;    // "" when PostFilter did not run
+  std::string post_filter_status;  // "" when PostFilter did not run
   std::vector<std::int32_t> nomination_ties;
   std::vector<PreemptionCandidate> candidates;
 };

@@ -16,8 +16,8 @@ namespace kcore {
 // (the topology domain = the label value, numbered densely per key).
 struct LabelColumn {
   std::int32_t key = -1;
-  std::vector<std::int32_t> value;   // per row: interned value id or -1
-  std::vector<std::int32_t> domain;  // per row: dense domain id or -1
+  std::vector<std::int32_t> value;         // per row: interned value id or -1
+  std::vector<std::int32_t> domain;        // per row: dense domain id or -1
   std::vector<std::int32_t> domain_value;  // domain id -> value id
   std::unordered_map<std::int32_t, std::int32_t> domain_of_value;
 };
@@ -26,10 +26,10 @@ struct LabelColumn {
 struct NodeRowData {
   std::string name;
   LabelSet labels;
-  std::vector<std::int32_t> taints;   // taint ids into the taint universe
-  std::vector<PortUse> ports;         // used host ports (sorted multiset)
-  std::vector<std::int32_t> images;   // image name ids (deduplicated)
-  std::vector<std::int32_t> pods;     // pod slots on the node
+  std::vector<std::int32_t> taints;  // taint ids into the taint universe
+  std::vector<PortUse> ports;        // used host ports (sorted multiset)
+  std::vector<std::int32_t> images;  // image name ids (deduplicated)
+  std::vector<std::int32_t> pods;    // pod slots on the node
 };
 
 struct NodeTable {
@@ -44,7 +44,7 @@ struct NodeTable {
   std::vector<LabelColumn> labels;                     // one per label key
   std::vector<std::int32_t> column_of_key;             // key id -> index in labels, -1
   std::size_t taint_words = 1;
-  std::vector<std::uint64_t> taint_bits;               // row * taint_words
+  std::vector<std::uint64_t> taint_bits;  // row * taint_words
   std::vector<NodeRowData> rows;
 
   const LabelColumn* column(std::int32_t key) const noexcept {

@@ -36,8 +36,8 @@ struct PodRecord {
   std::string uid;
   PodInfoPtr info;  // may be shared by many pods of one batch (identity lives here)
   std::int32_t row = -1;
-  bool assumed = false;         // placed by the scheduler, binding not finished
-  std::uint64_t seq = 0;        // insertion order
+  bool assumed = false;                // placed by the scheduler, binding not finished
+  std::uint64_t seq = 0;               // insertion order
   std::vector<std::int32_t> term_ids;  // ExistingTerm entries this pod contributes to
 };
 
@@ -70,7 +70,7 @@ struct ExistingTerm {
 };
 
 struct ImageState {
-  std::int64_t size = 0;     // size reported by the first node that reported the name
+  std::int64_t size = 0;  // size reported by the first node that reported the name
   std::int32_t num_nodes = 0;
 };
 
@@ -86,8 +86,8 @@ struct SelectorObj {
   std::int32_t ns = -1;
   std::string name;
   bool has_map_selector = false;
-  LabelSet map_selector;       // RC
-  CompiledSelector selector;   // RS / SS / PDB
+  LabelSet map_selector;      // RC
+  CompiledSelector selector;  // RS / SS / PDB
   std::int32_t disruptions_allowed = 0;
   std::vector<std::string> disrupted_pods;
 };
@@ -194,8 +194,8 @@ class SchedulerCache {
   LabelSet intern_labels(const StringPairs& labels);
   void invalidate_ns_matchers();
 
-  Interner str_;   // label keys/values, namespaces, images, IPs, ...
-  Interner res_;   // resource names -> resource index
+  Interner str_;  // label keys/values, namespaces, images, IPs, ...
+  Interner res_;  // resource names -> resource index
   std::vector<std::uint8_t> res_scalar_;
   NodeTable t_;
   std::vector<std::int32_t> free_rows_;

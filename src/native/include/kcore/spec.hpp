@@ -1,8 +1,8 @@
 #pragma once
 // Plain C++ mirrors of the Kubernetes objects the scheduler reads (Pod, Node, Namespace, Service,
-// ReplicaSet, StatefulSet, ReplicationController, PodDisruptionBudget). The bindings fill these from
-// Python dicts (conversion only); the core compiles them into PodInfo / node rows. Quantities are
-// already parsed to int64 (cpu in milli-units, everything else in units).
+// ReplicaSet, StatefulSet, ReplicationController, PodDisruptionBudget). The bindings fill these
+// from Python dicts (conversion only); the core compiles them into PodInfo / node rows. Quantities
+// are already parsed to int64 (cpu in milli-units, everything else in units).
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -69,9 +69,9 @@ struct PortSpec {
 struct ContainerSpec {
   std::string name;
   std::string image;
-  ResourceList requests;  // only keys present in resources.requests
+  ResourceList requests;        // only keys present in resources.requests
   std::vector<PortSpec> ports;  // entries with hostPort > 0 only
-  bool restartable = false;  // init container with restartPolicy: Always (sidecar)
+  bool restartable = false;     // init container with restartPolicy: Always (sidecar)
 };
 
 struct TopologySpreadConstraintSpec {
@@ -125,10 +125,11 @@ struct PodSpecIn {
   bool has_pod_anti_affinity = false;  // spec.affinity.podAntiAffinity present
   std::int32_t priority = 0;
   bool preempt_never = false;
-  bool terminating = false;                // metadata.deletionTimestamp set
-  bool terminating_by_preemption = false;  // ... and a DisruptionTarget/PreemptionByScheduler condition
-  std::int64_t start_time_ns = kNoTime;    // status.startTime (ns since epoch), kNoTime if unset
-  std::string nominated_node_name;         // status.nominatedNodeName
+  bool terminating = false;  // metadata.deletionTimestamp set
+  bool terminating_by_preemption =
+      false;  // ... and a DisruptionTarget/PreemptionByScheduler condition
+  std::int64_t start_time_ns = kNoTime;  // status.startTime (ns since epoch), kNoTime if unset
+  std::string nominated_node_name;       // status.nominatedNodeName
 };
 
 struct NodeImageSpec {
@@ -168,9 +169,9 @@ struct ObjectSpecIn {
   bool has_map_selector = false;
   StringPairs map_selector;
   LabelSelectorSpec selector;
-  std::int32_t disruptions_allowed = 0;      // PDB status.disruptionsAllowed
-  std::vector<std::string> disrupted_pods;   // PDB status.disruptedPods keys
-  std::int32_t value = 0;                    // PriorityClass value
+  std::int32_t disruptions_allowed = 0;     // PDB status.disruptionsAllowed
+  std::vector<std::string> disrupted_pods;  // PDB status.disruptedPods keys
+  std::int32_t value = 0;                   // PriorityClass value
 };
 
 }  // namespace kcore
