@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
     if not console.is_terminal:
-        console = Console(width=132)  # files and pipes get the full table
+        console = Console(width=160)  # files and pipes get the full table
     err = Console(stderr=True)
     try:
         if args.config is not None:
