@@ -28,6 +28,7 @@ from kcore.scheduler.scheduler import (
     PodBatch,
     Scheduler,
     ScheduleResult,
+    UnknownSchedulerError,
 )
 
 __all__ = [
@@ -49,5 +50,6 @@ __all__ = [
     "ScheduleResult",
     "Scheduler",
     "ScorePlugin",
+    "UnknownSchedulerError",
     "register_plugin",
 ]

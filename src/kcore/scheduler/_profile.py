@@ -35,6 +35,7 @@ def native_profile(
     """
     args = profile.plugin_args
     out: dict[str, Any] = {
+        "scheduler_name": profile.scheduler_name,
         "filters": list(profile.filters),
         "scores": [(name, int(weight)) for name, weight in profile.scores],
         "post_filters": list(profile.post_filters),

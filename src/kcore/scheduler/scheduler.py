@@ -1,8 +1,9 @@
 """The embedding API: :class:`Scheduler` over the native core.
 
 A ``Scheduler`` owns one native scheduler cache (nodes, bound and assumed pods, namespaces and
-the objects default spreading and preemption read) and one framework built from a profile.
-``schedule`` runs one cycle and, on success, assumes the pod on the chosen node;
+the objects default spreading and preemption read) and one framework per profile, all over that
+one cache (kube-scheduler's profile map). ``schedule`` runs one cycle and, on success, assumes the
+pod on the chosen node;
 ``schedule_batch`` runs many cycles in one native call with the GIL released; ``dry_run`` runs
 the same cycles and restores the state (and the tie-breaking generator) afterwards; ``explain``
 reports every filter verdict and the full score matrix without changing anything.
@@ -17,6 +18,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -48,6 +50,11 @@ NotFoundError = _native.NotFoundError
 """A referenced node or pod is unknown (a ``KeyError``)."""
 AlreadyExistsError = _native.AlreadyExistsError
 """A pod or node with that name already exists (a ``ValueError``)."""
+UnknownSchedulerError = _native.UnknownSchedulerError
+"""A pod's ``spec.schedulerName`` names no profile of the scheduler (a ``ValueError``)."""
+
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+"""The ``spec.schedulerName`` of a pod that names none (API defaulting)."""
 
 
 def _pod_key(pod: object) -> tuple[str, str]:
@@ -323,40 +330,88 @@ class _PythonPlugin:
 
 
 class Scheduler:
-    """An in-process kube-scheduler: cluster state plus one profile, deterministic by seed.
+    """An in-process kube-scheduler: cluster state plus its profiles, deterministic by seed.
 
     Parameters
     ----------
     profile
-        A resolved profile; ``None`` is kcore's default profile (kube-scheduler v1.35's
+        One resolved profile that schedules every pod whatever its ``spec.schedulerName``;
+        ``None`` (and no ``profiles``) is kcore's default profile (kube-scheduler v1.35's
         default-scheduler with every node scored).
+    profiles
+        Several resolved profiles over the one shared cluster state, as kube-scheduler runs the
+        profiles of a ``KubeSchedulerConfiguration``: a pod is scheduled by the profile whose
+        ``scheduler_name`` equals its ``spec.schedulerName`` (absent or empty means
+        ``default-scheduler``); a pod naming no profile raises :class:`UnknownSchedulerError`.
+        Scheduler names must be unique. Give ``profile`` or ``profiles``, not both.
     seed
-        Seeds the generator that breaks ties among equally scored nodes (and preemption ties).
+        Seeds the generators that break ties among equally scored nodes (and preemption ties).
+        Every profile has its own generator seeded with ``seed``, so a profile's decisions on a
+        given state do not depend on how other profiles' pods were interleaved with its own.
 
     Contract: bad input raises :class:`InvalidObjectError` / :class:`NotFoundError` /
-    :class:`AlreadyExistsError` naming the field path and leaves the state untouched.
+    :class:`AlreadyExistsError` / :class:`UnknownSchedulerError` naming the field path and
+    leaves the state untouched. Every profile has its own plugins and equivalence-class cache;
+    nodes, pods, nominations and namespaces are shared. A component fed by informers should, as
+    kube-scheduler does, skip pods for which :meth:`responsible_for_pod` is false (they belong
+    to another scheduler) rather than pass them in.
     """
 
-    def __init__(self, profile: ResolvedProfile | None = None, *, seed: int = 0) -> None:
-        self.profile = profile if profile is not None else default_profile()
+    def __init__(
+        self,
+        profile: ResolvedProfile | None = None,
+        *,
+        profiles: Sequence[ResolvedProfile] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if profile is not None and profiles is not None:
+            msg = "give either profile= or profiles=, not both"
+            raise ValueError(msg)
+        if profiles is not None:
+            chosen = list(profiles)
+            if not chosen:
+                msg = "profiles: at least one profile is required"
+                raise ValueError(msg)
+        else:
+            chosen = [profile if profile is not None else default_profile()]
+        by_name: dict[str, ResolvedProfile] = {}
+        for i, p in enumerate(chosen):
+            if p.scheduler_name in by_name:
+                msg = f"profiles[{i}]: duplicate schedulerName {p.scheduler_name!r}"
+                raise ValueError(msg)
+            by_name[p.scheduler_name] = p
+        self.profile = chosen[0]
+        self.profiles: Mapping[str, ResolvedProfile] = MappingProxyType(by_name)
+        self._match_scheduler_name = profiles is not None
         self.seed = seed
         self._pods: dict[tuple[str, str], Mapping[str, Any]] = {}
         self._template: tuple[str, Mapping[str, Any]] | None = None
         self._in_plugin_view: NodeTableView | None = None
-        external: dict[str, Any] = {}
         registry = registered_plugins()
         native_names = set(_native.plugin_names())
-        used = [*self.profile.filters, *(n for n, _ in self.profile.scores)]
-        for name in used:
-            if name in native_names or name in external:
-                continue
-            factory = registry.get(name)
-            if factory is None:
-                msg = f"unknown plugin {name!r} in profile {self.profile.scheduler_name!r}"
-                raise ValueError(msg)
-            args = self.profile.plugin_args.get(name)
-            external[name] = _PythonPlugin(self, name, factory(args))
-        self._native = _native.NativeScheduler(native_profile(self.profile, external), seed)
+        native_profiles = []
+        for p in chosen:
+            external: dict[str, Any] = {}
+            for name in [*p.filters, *(n for n, _ in p.scores)]:
+                if name in native_names or name in external:
+                    continue
+                factory = registry.get(name)
+                if factory is None:
+                    msg = f"unknown plugin {name!r} in profile {p.scheduler_name!r}"
+                    raise ValueError(msg)
+                external[name] = _PythonPlugin(self, name, factory(p.plugin_args.get(name)))
+            native_profiles.append(native_profile(p, external))
+        self._native = _native.NativeScheduler(native_profiles, seed, self._match_scheduler_name)
+
+    def responsible_for_pod(self, pod: Mapping[str, Any]) -> bool:
+        """Whether one of this scheduler's profiles schedules ``pod`` (kube-scheduler's
+        ``responsibleForPod``): always true for a single ``profile=``, else its
+        ``spec.schedulerName`` (default ``default-scheduler``) must name a profile."""
+        if not self._match_scheduler_name:
+            return True
+        spec = pod.get("spec")
+        name = spec.get("schedulerName") if isinstance(spec, Mapping) else None
+        return (name or DEFAULT_SCHEDULER_NAME) in self.profiles
 
     # --- construction from a dump -----------------------------------------------------------
     @classmethod
@@ -365,6 +420,7 @@ class Scheduler:
         dump: Mapping[str, Any] | str | os.PathLike[str],
         *,
         profile: ResolvedProfile | None = None,
+        profiles: Sequence[ResolvedProfile] | None = None,
         seed: int = 0,
     ) -> Scheduler:
         """Build a scheduler from ``kubectl get nodes,pods -A -o json`` output (a v1 List).
@@ -390,7 +446,7 @@ class Scheduler:
         items = dump.get("items")
         if items is None and dump.get("kind") not in (None, "List"):
             items = [dump]
-        s = cls(profile, seed=seed)
+        s = cls(profile, profiles=profiles, seed=seed)
         by_kind: dict[str, list[Mapping[str, Any]]] = {}
         for i, item in enumerate(items or []):
             if not isinstance(item, Mapping):

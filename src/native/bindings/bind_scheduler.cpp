@@ -158,9 +158,9 @@ std::vector<ResourceWeight> resource_weights(py::handle h) {
   return out;
 }
 
-class NativeScheduler {
- public:
-  NativeScheduler(const py::dict& profile, std::uint64_t seed) {
+// A profile dict built by kcore.scheduler._profile.native_profile -> the core's ProfileConfig.
+// Python plugins are wrapped once per profile; `current_name` is the name of the pod in flight.
+ProfileConfig profile_config(const py::dict& profile, const std::string* current_name) {
     ProfileConfig cfg;
     auto plugin = [&](const std::string& name, py::dict& ext) -> int {
       int id = native_plugin_id(name);
@@ -170,7 +170,7 @@ class NativeScheduler {
           if (cfg.external[i]->name() == name) return kExternalBase + static_cast<int>(i);
         }
         cfg.external.push_back(
-            std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], &current_name_));
+            std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], current_name));
         return kExternalBase + static_cast<int>(cfg.external.size() - 1);
       }
       throw py::value_error("unknown plugin '" + name + "'");
@@ -234,7 +234,37 @@ class NativeScheduler {
       cfg.percentage_of_nodes_to_score =
           profile["percentage_of_nodes_to_score"].cast<std::int32_t>();
     }
-    fw_ = std::make_unique<Framework>(std::move(cfg), cache_, seed);
+    return cfg;
+}
+
+// Raised when a pod names a scheduler (spec.schedulerName) that no profile serves.
+struct UnknownScheduler : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+class NativeScheduler {
+ public:
+  // One shared SchedulerCache and one Framework per profile (kube-scheduler's profile map over
+  // one cache). With `match_scheduler_name`, a pod is scheduled by the profile named by its
+  // spec.schedulerName ("" = default-scheduler); otherwise the first profile takes every pod.
+  NativeScheduler(const py::list& profiles, std::uint64_t seed, bool match_scheduler_name)
+      : match_scheduler_name_(match_scheduler_name) {
+    if (profiles.empty()) throw py::value_error("profiles: at least one profile is required");
+    for (std::size_t i = 0; i < profiles.size(); ++i) {
+      py::dict profile = profiles[i].cast<py::dict>();
+      std::string name = profile.contains("scheduler_name")
+                             ? profile["scheduler_name"].cast<std::string>()
+                             : std::string("default-scheduler");
+      for (const auto& p : profiles_) {
+        if (p.scheduler_name == name) {
+          throw py::value_error("profiles[" + std::to_string(i) + "]: duplicate schedulerName '" +
+                                name + "'");
+        }
+      }
+      ProfileConfig cfg = profile_config(profile, &current_name_);
+      profiles_.push_back(
+          {name, std::make_unique<Framework>(std::move(cfg), cache_, seed, &next_start_)});
+    }
   }
 
   // --- cluster state ---
@@ -355,12 +385,13 @@ class NativeScheduler {
   // --- scheduling ---
   py::tuple schedule(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
+    Framework& fw = framework_for(spec, "");
     CycleResult res;
     std::string node;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lk(mu_);
-      res = run_one(spec, nullptr, assume, spec.ns, spec.name, spec.uid, nullptr);
+      res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, nullptr);
       if (res.row >= 0) node = cache_.table().rows[static_cast<std::size_t>(res.row)].name;
     }
     return result_tuple(res, node);
@@ -368,15 +399,15 @@ class NativeScheduler {
 
   py::dict explain(py::handle obj) {
     PodSpecIn spec = pod_from_object(obj);
+    Framework& fw = framework_for(spec, "");
     CycleResult res;
     CycleDetail det;
-    Rng saved(0);
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lk(mu_);
-      saved = fw_->rng();
-      res = run_one(spec, nullptr, false, spec.ns, spec.name, spec.uid, &det);
-      fw_->rng() = saved;
+      DecisionState saved = save_decision_state();
+      res = run_one(fw, spec, nullptr, false, spec.ns, spec.name, spec.uid, &det);
+      restore_decision_state(saved);
     }
     return detail_dict(res, det);
   }
@@ -384,32 +415,46 @@ class NativeScheduler {
   // Fidelity/explain with a state-changing option (used by the replay): schedules, returns detail.
   py::dict schedule_detail(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
+    Framework& fw = framework_for(spec, "");
     CycleResult res;
     CycleDetail det;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lk(mu_);
-      res = run_one(spec, nullptr, assume, spec.ns, spec.name, spec.uid, &det);
+      res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, &det);
     }
     return detail_dict(res, det);
+  }
+
+  // The scheduler names of the profiles, in order.
+  std::vector<std::string> scheduler_names() const {
+    std::vector<std::string> out;
+    for (const auto& p : profiles_) out.push_back(p.scheduler_name);
+    return out;
   }
 
   // schedule_batch over a template (count copies named prefix + index) or a list of pods.
   py::dict schedule_batch(py::handle pods, py::object tmpl, const std::string& prefix,
                           std::int64_t count, bool assume, bool dry_run) {
     std::vector<PodSpecIn> specs;
+    std::vector<Framework*> fws;  // the profile of every pod (validated before any cycle runs)
     const PodTemplate* t = nullptr;
+    Framework* tfw = nullptr;
     if (!tmpl.is_none()) {
       t = tmpl.cast<const PodTemplate*>();
+      tfw = &framework_for(t->spec, "");
     } else {
       py::list l = py::list(py::reinterpret_borrow<py::object>(pods));
       specs.reserve(l.size());
+      fws.reserve(l.size());
       for (std::size_t i = 0; i < l.size(); ++i) {
+        std::string where = "pods[" + std::to_string(i) + "]: ";
         try {
           specs.push_back(pod_from_object(l[i]));
         } catch (const ConversionError& e) {
-          throw ConversionError("pods[" + std::to_string(i) + "]: " + e.what());
+          throw ConversionError(where + e.what());
         }
+        fws.push_back(&framework_for(specs.back(), where));
       }
       count = static_cast<std::int64_t>(specs.size());
     }
@@ -426,7 +471,7 @@ class NativeScheduler {
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lk(mu_);
-      Rng saved = fw_->rng();
+      DecisionState saved = save_decision_state();
       std::vector<std::string> placed;
       PodInfoPtr compiled;
       try {
@@ -435,12 +480,12 @@ class NativeScheduler {
           CycleResult res;
           if (t) {
             std::string name = prefix + std::to_string(i);
-            res = run_one(t->spec, &compiled, assume || dry_run, t->spec.ns, name, std::string(),
-                          nullptr);
+            res = run_one(*tfw, t->spec, &compiled, assume || dry_run, t->spec.ns, name,
+                          std::string(), nullptr);
             if (res.row >= 0 && (assume || dry_run)) placed.push_back(t->spec.ns + "/" + name);
           } else {
-            res = run_one(specs[i], nullptr, assume || dry_run, specs[i].ns, specs[i].name,
-                          specs[i].uid, nullptr);
+            res = run_one(*fws[i], specs[i], nullptr, assume || dry_run, specs[i].ns,
+                          specs[i].name, specs[i].uid, nullptr);
             if (res.row >= 0 && (assume || dry_run))
               placed.push_back(specs[i].ns + "/" + specs[i].name);
           }
@@ -452,13 +497,13 @@ class NativeScheduler {
       } catch (...) {
         if (dry_run) {
           for (auto it = placed.rbegin(); it != placed.rend(); ++it) cache_.remove_pod(*it);
-          fw_->rng() = saved;
+          restore_decision_state(saved);
         }
         throw;
       }
       if (dry_run) {
         for (auto it = placed.rbegin(); it != placed.rend(); ++it) cache_.remove_pod(*it);
-        fw_->rng() = saved;
+        restore_decision_state(saved);
       }
       names = row_names_locked();
     }
@@ -484,21 +529,32 @@ class NativeScheduler {
     PodSpecIn spec = pod_from_object(obj);
     int id = native_plugin_id(plugin);
     if (id < 0) throw py::value_error("unknown plugin '" + plugin + "'");
+    Framework& fw = framework_for(spec, "");
     std::lock_guard<std::recursive_mutex> lk(mu_);
-    auto v = fw_->debug_filter(cache_.compile_pod(spec), id);
+    auto v = fw.debug_filter(cache_.compile_pod(spec), id);
     return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
   }
   py::array_t<std::int64_t> debug_score(py::handle obj, const std::string& plugin) {
     PodSpecIn spec = pod_from_object(obj);
     int id = native_plugin_id(plugin);
     if (id < 0) throw py::value_error("unknown plugin '" + plugin + "'");
+    Framework& fw = framework_for(spec, "");
     std::lock_guard<std::recursive_mutex> lk(mu_);
-    auto v = fw_->debug_score(cache_.compile_pod(spec), id, true);
+    auto v = fw.debug_score(cache_.compile_pod(spec), id, true);
     return py::array_t<std::int64_t>(static_cast<py::ssize_t>(v.size()), v.data());
   }
 
-  void set_equivalence_cache(bool on) { fw_->set_equivalence_cache(on); }
-  std::uint64_t cache_hits() const { return fw_->cache_hits(); }
+  void set_equivalence_cache(bool on) {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    for (auto& p : profiles_) p.fw->set_equivalence_cache(on);
+  }
+  // Cycles decided by the equivalence-class cache, summed over profiles.
+  std::uint64_t cache_hits() {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    std::uint64_t n = 0;
+    for (const auto& p : profiles_) n += p.fw->cache_hits();
+    return n;
+  }
   const std::string& current_name() const { return current_name_; }
 
  private:
@@ -524,15 +580,48 @@ class NativeScheduler {
     return snap_;
   }
 
+  // The framework of the profile that schedules `spec` (its spec.schedulerName, "" meaning
+  // default-scheduler). Throws UnknownScheduler, prefixed by `where`, when no profile serves it.
+  Framework& framework_for(const PodSpecIn& spec, const std::string& where) {
+    if (!match_scheduler_name_) return *profiles_.front().fw;
+    const std::string& want =
+        spec.scheduler_name.empty() ? std::string("default-scheduler") : spec.scheduler_name;
+    for (auto& p : profiles_) {
+      if (p.scheduler_name == want) return *p.fw;
+    }
+    std::string known;
+    for (const auto& p : profiles_) known += (known.empty() ? "'" : ", '") + p.scheduler_name + "'";
+    throw UnknownScheduler(where + "pod '" + spec.ns + "/" + spec.name +
+                           "': spec.schedulerName '" + want +
+                           "' is not served by this scheduler (profiles: " + known + ")");
+  }
+
+  // What a cycle changes besides the cluster state: every profile's tie-breaking generator and
+  // the shared sampling start index. Saved and restored around explain() and dry runs.
+  struct DecisionState {
+    std::vector<Rng> rngs;
+    std::size_t next_start = 0;
+  };
+  DecisionState save_decision_state() {
+    DecisionState d;
+    for (auto& p : profiles_) d.rngs.push_back(p.fw->rng());
+    d.next_start = next_start_;
+    return d;
+  }
+  void restore_decision_state(const DecisionState& d) {
+    for (std::size_t i = 0; i < profiles_.size(); ++i) profiles_[i].fw->rng() = d.rngs[i];
+    next_start_ = d.next_start;
+  }
+
   // One cycle; caller holds mu_ (GIL released). Assumes on success when `assume`.
-  CycleResult run_one(const PodSpecIn& spec, PodInfoPtr* compiled, bool assume,
+  CycleResult run_one(Framework& fw, const PodSpecIn& spec, PodInfoPtr* compiled, bool assume,
                       const std::string& ns, const std::string& name, const std::string& uid,
                       CycleDetail* det) {
     std::string key = ns + "/" + name;
     if (cache_.has_pod(key)) throw AlreadyExists("pod '" + key + "' already exists");
     PodInfoPtr info = compiled ? *compiled : cache_.compile_pod(spec);
     current_name_ = name;
-    CycleResult res = fw_->schedule(info, det);
+    CycleResult res = fw.schedule(info, det);
     if (res.code == Code::kSuccess && assume) cache_.add_pod_as(info, ns, name, uid, res.row, true);
     return res;
   }
@@ -581,7 +670,13 @@ class NativeScheduler {
 
   std::recursive_mutex mu_;
   SchedulerCache cache_;
-  std::unique_ptr<Framework> fw_;
+  struct Profile {
+    std::string scheduler_name;
+    std::unique_ptr<Framework> fw;
+  };
+  bool match_scheduler_name_ = true;
+  std::vector<Profile> profiles_;  // at least one; declared after cache_ (frameworks refer to it)
+  std::size_t next_start_ = 0;     // kube-scheduler's nextStartNodeIndex, shared by all profiles
   std::shared_ptr<Snapshot> snap_;
   std::string current_name_;
 };
@@ -606,6 +701,7 @@ void register_scheduler(py::module_& m) {
   py::register_exception<InvalidInput>(m, "InvalidInputError", base_err.ptr());
   py::register_exception<NotFound>(m, "NotFoundError", PyExc_KeyError);
   py::register_exception<AlreadyExists>(m, "AlreadyExistsError", PyExc_ValueError);
+  py::register_exception<UnknownScheduler>(m, "UnknownSchedulerError", PyExc_ValueError);
 
   m.def(
       "parse_quantity",
@@ -667,7 +763,9 @@ void register_scheduler(py::module_& m) {
 
   py::class_<NativeScheduler>(m, "NativeScheduler",
                               R"pbdoc(Scheduler cache + framework of one profile.)pbdoc")
-      .def(py::init<const py::dict&, std::uint64_t>(), "profile"_a, "seed"_a = 0)
+      .def(py::init<const py::list&, std::uint64_t, bool>(), "profiles"_a, "seed"_a = 0,
+           "match_scheduler_name"_a = true)
+      .def("scheduler_names", &NativeScheduler::scheduler_names)
       .def("add_node", &NativeScheduler::add_node)
       .def("update_node", &NativeScheduler::update_node)
       .def("remove_node", &NativeScheduler::remove_node)

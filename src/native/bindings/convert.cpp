@@ -321,6 +321,7 @@ PodSpecIn pod_from_object(py::handle obj) {
   py::object spec_o = get(d, "spec");
   py::dict spec = spec_o ? as_mapping(spec_o, "spec") : py::dict();
   p.node_name = opt_str(spec, "nodeName", "spec");
+  p.scheduler_name = opt_str(spec, "schedulerName", "spec");
   if (py::object cs = get(spec, "containers")) {
     py::list l = as_list(cs, "spec.containers");
     for (std::size_t i = 0; i < l.size(); ++i)

@@ -268,7 +268,8 @@ struct Framework::Impl {
   std::vector<std::uint32_t> row_seen;
   std::uint32_t row_seen_stamp = 0;
 
-  Impl(Framework& f, SchedulerCache& cache) : fw(f), c(cache) {
+  Impl(Framework& f, SchedulerCache& cache, std::size_t* shared_next_start)
+      : fw(f), c(cache), next_start(shared_next_start ? *shared_next_start : own_next_start) {
     if (f.cfg_.has_added_affinity) {
       PodSpecIn spec;
       spec.name = "added-affinity";
@@ -1893,7 +1894,9 @@ struct Framework::Impl {
   }
 
   // --- percentageOfNodesToScore emulation ------------------------------------------------------
-  std::size_t next_start = 0;
+  std::size_t own_next_start = 0;
+  std::size_t& next_start;  // shared by every profile of one scheduler (kube-scheduler's
+                            // nextStartNodeIndex), or own_next_start
 
   std::vector<std::int32_t> zone_order() const {
     const NodeTable& tb = c.table();
@@ -1944,9 +1947,10 @@ struct Framework::Impl {
   }
 };
 
-Framework::Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t seed)
+Framework::Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t seed,
+                     std::size_t* next_start_node_index)
     : cfg_(std::move(cfg)), cache_(cache), rng_(seed) {
-  impl_ = std::make_shared<Impl>(*this, cache_);
+  impl_ = std::make_shared<Impl>(*this, cache_, next_start_node_index);
 }
 
 CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) {

@@ -144,7 +144,10 @@ struct CycleResult {
 
 class Framework {
  public:
-  Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t seed);
+  // `next_start_node_index` (optional) is the rotating start of percentageOfNodesToScore
+  // sampling shared by every profile of one scheduler; nullptr keeps a private one.
+  Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t seed,
+            std::size_t* next_start_node_index = nullptr);
 
   // One scheduling cycle. Does not mutate the cache (the caller assumes the pod on success).
   CycleResult schedule(const PodInfoPtr& pod, CycleDetail* detail);

@@ -130,6 +130,7 @@ struct PodSpecIn {
       false;  // ... and a DisruptionTarget/PreemptionByScheduler condition
   std::int64_t start_time_ns = kNoTime;  // status.startTime (ns since epoch), kNoTime if unset
   std::string nominated_node_name;       // status.nominatedNodeName
+  std::string scheduler_name;            // spec.schedulerName ("" = default-scheduler)
 };
 
 struct NodeImageSpec {
