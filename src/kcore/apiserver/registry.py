@@ -76,7 +76,7 @@ from kcore.util.clock import rfc3339
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from kcore.api.meta import RandomSource
     from kcore.apiserver.auth import UserInfo
@@ -642,7 +642,7 @@ class APIRegistry:
         r = self._resolve(resource)
         ns = self._read_namespace(r, namespace)
         if subresource == "log":
-            msg = "use pod_log() for the log subresource"
+            msg = "the log subresource is text, not an object: read it with pod_log()"
             raise BadRequest(msg)
         obj = self._get(r, ns, name, resource_version)
         if subresource is None or subresource in (
@@ -1321,7 +1321,8 @@ class APIRegistry:
             )
             raise Invalid(msg)
         if grace_period_seconds is not None and grace_period_seconds < 0:
-            grace_period_seconds = 1 if grace_period_seconds < 0 else grace_period_seconds
+            # kube-apiserver turns a negative grace period into the shortest graceful one.
+            grace_period_seconds = 1
         key = r.key(ns, name)
         try:
             current = self._store.get(key)
@@ -2328,8 +2329,3 @@ def _managed_fields(
         now=clock.now(),
         subresource=subresource or "",
     )
-
-
-def iter_resources() -> Iterator[ResourceInfo]:
-    """Every served resource (for tools)."""
-    return iter(RESOURCES)
