@@ -141,21 +141,28 @@ class ClusterState:
         self, keys: Sequence[str], nodes: Sequence[str], times: NDArray[np.float64]
     ) -> None:
         """Pods ``keys`` were placed on ``nodes`` at ``times`` (non-decreasing)."""
-        by_collector: list[list[int]] = [[] for _ in self.collectors]
-        for i, (key, node) in enumerate(zip(keys, nodes, strict=True)):
-            rec = self.pods.get(key)
+        pods = self.pods
+        by_ns = self.scheduled_by_ns
+        attempted = self.attempted_by_ns
+        collectors = self.collectors
+        selected: list[list[int]] = [[] for _ in collectors]
+        placed = 0
+        for i, key in enumerate(keys):
+            rec = pods.get(key)
             if rec is None or rec.node is not None:
                 continue
+            ns = rec.namespace
             if rec.attempted:
-                self.attempted_by_ns[rec.namespace] -= 1
-            rec.node = node
+                attempted[ns] -= 1
+            rec.node = nodes[i]
             rec.attempted = True
-            self.scheduled_by_ns[rec.namespace] = self.scheduled_by_ns.get(rec.namespace, 0) + 1
-            self.total_scheduled += 1
-            for c, sel in zip(self.collectors, by_collector, strict=True):
-                if c.selects(rec.namespace, dict(rec.labels)):
+            by_ns[ns] = by_ns.get(ns, 0) + 1
+            placed += 1
+            for c, sel in zip(collectors, selected, strict=True):
+                if c.selects(ns, rec.labels):
                     sel.append(i)
-        for c, sel in zip(self.collectors, by_collector, strict=True):
+        self.total_scheduled += placed
+        for c, sel in zip(collectors, selected, strict=True):
             if sel:
                 c.add(times[np.asarray(sel, dtype=np.int64)])
 

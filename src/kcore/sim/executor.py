@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import string
 import uuid
 from dataclasses import dataclass, field
@@ -231,7 +230,8 @@ class Executor:
                 raise ExecutionError(msg)
             obj = loaded
             self._plain[path] = obj
-        return copy.deepcopy(obj)
+        copied: dict[str, Any] = json_copy(obj)
+        return copied
 
     async def _ensure_namespace(self, name: str, obj: Mapping[str, Any] | None = None) -> None:
         if name in self.state.namespaces:
@@ -316,12 +316,12 @@ class Executor:
         static: dict[str, Any] | None = None
         for i in range(count):
             if tmpl is None:
-                base = copy.deepcopy(BUILTIN_NODE)
+                base = json_copy(BUILTIN_NODE)
                 base["metadata"] = {"generateName": f"node-{op_index}-"}
             elif tmpl.is_static or not (tmpl.fields & {"Index", "Count", *tparams}):
                 if static is None:
                     static = self._render(tmpl, {"Index": 0, "Count": count, **tparams}, op.where)
-                base = copy.deepcopy(static)
+                base = json_copy(static)
             else:
                 base = self._render(tmpl, {"Index": i, "Count": count, **tparams}, op.where)
             nodes.append(base)
@@ -375,7 +375,7 @@ class Executor:
             name = all_names[pos]
             node = by_name.get(name)
             if node is None:
-                node = copy.deepcopy(dict(self.state.nodes[name]))
+                node = json_copy(dict(self.state.nodes[name]))
                 updates.append(node)
             k = pos - start
             if alloc:
@@ -442,7 +442,7 @@ class Executor:
         tmpl = self._template(rel, op.where) if rel else None
         varies = (tmpl is not None and bool(tmpl.fields & {"Index", "Count"})) or batch > 0
         if tmpl is None:
-            first = copy.deepcopy(BUILTIN_POD)
+            first = json_copy(BUILTIN_POD)
         else:
             first = self._render(tmpl, {"Index": 0, "Count": count, **tparams}, op.where)
         first = self._default_pod(first, namespace)
@@ -463,12 +463,12 @@ class Executor:
                 else self._default_pod(
                     self._render(tmpl, {"Index": i, "Count": count, **tparams}, op.where)
                     if tmpl is not None
-                    else copy.deepcopy(BUILTIN_POD),
+                    else json_copy(BUILTIN_POD),
                     namespace,
                 )
             )
             if i == 0:
-                p = copy.deepcopy(p)
+                p = json_copy(p)
             m = p["metadata"]
             if not m.get("name"):
                 m["name"] = self._gen_name(m.get("generateName", "pod-"), taken)
@@ -645,7 +645,7 @@ class Executor:
                         return
                     for t in templates:
                         with contextlib.suppress(ExecutionError, ValueError, KeyError):
-                            await self._create_any_object(copy.deepcopy(t), namespace, op.where)
+                            await self._create_any_object(json_copy(t), namespace, op.where)
                 else:
                     k = tick % number
                     for j, t in enumerate(templates):
@@ -655,7 +655,7 @@ class Executor:
                                 await self._delete_any_object(cur, namespace)
                                 slots[j][k] = None
                             else:
-                                obj = copy.deepcopy(t)
+                                obj = json_copy(t)
                                 await self._create_any_object(obj, namespace, op.where)
                                 slots[j][k] = obj
                 self.state.notify()
@@ -744,6 +744,16 @@ class Executor:
     async def _op_stopCollectingMetrics(self, op: Op) -> None:
         del op
         self._stop_collecting()
+
+
+def json_copy(obj: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than
+    ``copy.deepcopy`` (which matters when creating 50,000 nodes)."""
+    if isinstance(obj, dict):
+        return {k: json_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_copy(v) for v in obj]
+    return obj
 
 
 class _NamespaceNames:

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from numpy.typing import NDArray
 
 __all__ = [
@@ -171,7 +173,7 @@ class ThroughputCollector:
     start: float
     _chunks: list[NDArray[np.float64]] = field(default_factory=list)
 
-    def selects(self, namespace: str, labels: dict[str, str] | None) -> bool:
+    def selects(self, namespace: str, labels: Mapping[str, str] | None) -> bool:
         if self.namespaces is not None and namespace not in self.namespaces:
             return False
         if not self.label_selector:
