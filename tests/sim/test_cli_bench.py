@@ -193,3 +193,15 @@ def test_bad_config_file(tmp_path: Path, capsys) -> None:
     cfg.write_text(textwrap.dedent("- name: X\n  workloadTemplat: []\n"))
     assert main(["--config", str(cfg)]) == 2
     assert "workloadTemplat: unknown field" in capsys.readouterr().err
+
+
+def test_progress_display_runs(tmp_path: Path, fake_core, capsys) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "pod-default.yaml").write_text(POD)
+    (tmp_path / "misc").mkdir()
+    cfg = tmp_path / "misc" / "performance-config.yaml"
+    cfg.write_text(UPSTREAM_STYLE)
+    assert main(["--config", str(cfg), "SchedulingBasic/5Nodes"]) == 0
+    out = capsys.readouterr().out
+    assert "1/1" in out  # the progress line of the only workload
+    assert "10/10" in out or "15/15" in out
