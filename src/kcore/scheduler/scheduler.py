@@ -500,6 +500,37 @@ class Scheduler:
         """Remove a pod (bound or assumed)."""
         self._native.remove_pod(namespace, name)
 
+    # --- nominated pods (kube-scheduler's PodNominator) ----------------------------------------
+    def add_nominated_pod(self, pod: Mapping[str, Any], node_name: str | None = None) -> bool:
+        """Nominate a pending pod to a node (kube-scheduler's ``AddNominatedPod``).
+
+        The nominated pod reserves room: while it waits (typically for the victims of its
+        preemption to leave), the filters of every pod of equal or lower priority run on that
+        node twice, with the nominated pods of priority >= theirs virtually placed there and
+        without them, and the node is feasible only if both pass. ``node_name`` defaults to
+        the pod's ``status.nominatedNodeName``. A new nomination of the same pod replaces the
+        old one. The nomination is dropped when the pod is placed (``schedule``,
+        ``schedule_batch``, ``assume``, ``add_pod``) or by :meth:`delete_nominated_pod_if_exists`
+        (call it when the pod is deleted or nominated elsewhere). The node need not exist yet;
+        a nomination to an unknown node has no effect until it appears.
+
+        Returns ``False`` (and records nothing) if the pod is already bound or assumed here.
+        """
+        return bool(self._native.add_nominated_pod(pod, node_name))
+
+    def delete_nominated_pod_if_exists(self, namespace: str, name: str) -> bool:
+        """Drop a pod's nomination (``DeleteNominatedPodIfExists``); ``False`` if it had none."""
+        return bool(self._native.delete_nominated_pod_if_exists(namespace, name))
+
+    def nominated_pods_for_node(self, node_name: str) -> list[str]:
+        """``namespace/name`` of the pods nominated to ``node_name``, in nomination order."""
+        return list(self._native.nominated_pods_for_node(node_name))
+
+    def nominated_node(self, namespace: str, name: str) -> str | None:
+        """The node a pod is nominated to, or ``None``."""
+        node: str | None = self._native.nominated_node(namespace, name)
+        return node
+
     def add_namespace(self, ns: Mapping[str, Any]) -> None:
         """Add or replace a namespace (its labels feed namespaceSelector terms)."""
         self._native.add_namespace(ns)
@@ -550,7 +581,14 @@ class Scheduler:
 
     # --- scheduling --------------------------------------------------------------------------
     def schedule(self, pod: Mapping[str, Any]) -> ScheduleResult:
-        """Run one scheduling cycle; on success the pod is assumed on ``result.node``."""
+        """Run one scheduling cycle; on success the pod is assumed on ``result.node``.
+
+        A pod whose ``status.nominatedNodeName`` is set tries that node first and takes it
+        without scoring if it passes the filters. When preemption finds room,
+        ``result.nominated_node`` and ``result.victims`` say where and whom to evict; the
+        nomination is not recorded by this call: pass the pod to :meth:`add_nominated_pod`
+        to reserve the room (as kube-scheduler's scheduling-failure handler does).
+        """
         ns, name = _pod_key(pod)
         self._pods[(ns, name)] = pod
         try:

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <mutex>
+#include <optional>
 
 #include "convert.hpp"
 #include "kcore/framework.hpp"
@@ -336,6 +337,33 @@ class NativeScheduler {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     cache_.finish_binding(ns + "/" + name);
   }
+  // --- nominator (kube-scheduler's PodNominator) ---
+  bool add_nominated_pod(py::handle obj, const std::optional<std::string>& node_name) {
+    PodSpecIn spec = pod_from_object(obj);
+    std::string node = node_name ? *node_name : spec.nominated_node_name;
+    if (node.empty()) {
+      throw ConversionError(
+          node_name ? "node_name: must not be empty"
+                    : "status.nominatedNodeName: required when no node_name is given (pod '" +
+                          spec.ns + "/" + spec.name + "')");
+    }
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    return cache_.add_nominated_pod(cache_.compile_pod(spec), spec.ns + "/" + spec.name, node);
+  }
+  bool delete_nominated_pod_if_exists(const std::string& ns, const std::string& name) {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    return cache_.delete_nominated_pod_if_exists(ns + "/" + name);
+  }
+  std::vector<std::string> nominated_pods_for_node(const std::string& node_name) {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    return cache_.nominated_pods_for_node(node_name);
+  }
+  std::optional<std::string> nominated_node(const std::string& ns, const std::string& name) {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    const NominatedPod* np = cache_.nominated_pod(ns + "/" + name);
+    return np ? std::optional<std::string>(np->node_name) : std::nullopt;
+  }
+
   void add_namespace(py::handle obj) {
     NamespaceSpecIn n = namespace_from_object(obj);
     std::lock_guard<std::recursive_mutex> lk(mu_);
@@ -472,6 +500,8 @@ class NativeScheduler {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lk(mu_);
       DecisionState saved = save_decision_state();
+      std::optional<Nominator> saved_nominations;
+      if (dry_run && cache_.num_nominated() > 0) saved_nominations = cache_.nominator();
       std::vector<std::string> placed;
       PodInfoPtr compiled;
       try {
@@ -498,12 +528,14 @@ class NativeScheduler {
         if (dry_run) {
           for (auto it = placed.rbegin(); it != placed.rend(); ++it) cache_.remove_pod(*it);
           restore_decision_state(saved);
+          if (saved_nominations) cache_.set_nominator(std::move(*saved_nominations));
         }
         throw;
       }
       if (dry_run) {
         for (auto it = placed.rbegin(); it != placed.rend(); ++it) cache_.remove_pod(*it);
         restore_decision_state(saved);
+        if (saved_nominations) cache_.set_nominator(std::move(*saved_nominations));
       }
       names = row_names_locked();
     }
@@ -621,7 +653,7 @@ class NativeScheduler {
     if (cache_.has_pod(key)) throw AlreadyExists("pod '" + key + "' already exists");
     PodInfoPtr info = compiled ? *compiled : cache_.compile_pod(spec);
     current_name_ = name;
-    CycleResult res = fw.schedule(info, det);
+    CycleResult res = fw.schedule(info, det, key);
     if (res.code == Code::kSuccess && assume) cache_.add_pod_as(info, ns, name, uid, res.row, true);
     return res;
   }
@@ -775,6 +807,12 @@ void register_scheduler(py::module_& m) {
       .def("assume", &NativeScheduler::assume)
       .def("forget", &NativeScheduler::forget)
       .def("finish_binding", &NativeScheduler::finish_binding)
+      .def("add_nominated_pod", &NativeScheduler::add_nominated_pod, "pod"_a,
+           "node_name"_a = py::none())
+      .def("delete_nominated_pod_if_exists", &NativeScheduler::delete_nominated_pod_if_exists,
+           "namespace"_a, "name"_a)
+      .def("nominated_pods_for_node", &NativeScheduler::nominated_pods_for_node, "node_name"_a)
+      .def("nominated_node", &NativeScheduler::nominated_node, "namespace"_a, "name"_a)
       .def("add_namespace", &NativeScheduler::add_namespace)
       .def("remove_namespace", &NativeScheduler::remove_namespace)
       .def("add_object", &NativeScheduler::add_object)

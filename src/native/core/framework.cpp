@@ -253,6 +253,10 @@ struct Framework::Impl {
   PodInfoPtr added;
   // Per-cycle state.
   const PodInfo* pod = nullptr;
+  std::string self_key;  // "namespace/name" of the pod in flight
+  // Pods nominated to rows that this pod's filters must respect (priority >= its own), rows
+  // ascending (SchedulerCache::nominated_for).
+  std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> nominated;
   std::vector<std::uint64_t> bad_taints, pref_taints;
   bool any_bad_taint = false, any_pref_taint = false;
   bool na_skip = true;
@@ -1410,8 +1414,76 @@ struct Framework::Impl {
     }
     std::vector<std::int32_t> one{row};
     run_filters(one);
+    nominated_pass(row);
     rs = reason[static_cast<std::size_t>(row)];
     return code[static_cast<std::size_t>(row)];
+  }
+
+  // --- nominated pods (RunFilterPluginsWithNominatedPods) -----------------------------------
+  const std::vector<PodInfoPtr>* nominated_on(std::int32_t row) const {
+    auto it = std::lower_bound(nominated.begin(), nominated.end(), row,
+                               [](const auto& e, std::int32_t r) { return e.first < r; });
+    return (it != nominated.end() && it->first == row) ? &it->second : nullptr;
+  }
+
+  // First pass of RunFilterPluginsWithNominatedPods on one row: the filters with the row's
+  // nominated pods virtually placed there (node columns, matchers and term indexes, then the
+  // PreFilter state of PodTopologySpread and InterPodAffinity recomputed; their Skip decisions
+  // stay those of the real PreFilter). Writes the row's code/plugin/reason; true if it passed.
+  bool filter_with_nominated(std::int32_t row, const std::vector<PodInfoPtr>& pods) {
+    auto r = static_cast<std::size_t>(row);
+    std::vector<PtsConstraint> saved_pts;
+    TopoCounts saved_anti, saved_aff, saved_inc_anti;
+    bool saved_self = self_match_all;
+    if (!pts_skip) saved_pts = pts;
+    if (!ipa_skip) {
+      saved_anti = existing_anti;
+      saved_aff = aff_counts;
+      saved_inc_anti = anti_counts;
+    }
+    std::vector<std::int32_t> slots;
+    slots.reserve(pods.size());
+    for (const auto& p : pods) {
+      PodInfoPtr v = p;
+      if (p->terminating) {
+        // Upstream's AddPod extensions count a nominated pod whatever its deletionTimestamp.
+        auto copy = std::make_shared<PodInfo>(*p);
+        copy->terminating = false;
+        v = std::move(copy);
+      }
+      slots.push_back(c.add_virtual_pod(v, row));
+    }
+    if (!pts_skip) prefilter_pts_counts();
+    if (!ipa_skip) prefilter_ipa_counts();
+    std::vector<std::int32_t> one{row};
+    run_filters(one);
+    bool ok = code[r] == kOk;
+    for (auto it = slots.rbegin(); it != slots.rend(); ++it) c.remove_virtual_pod(*it);
+    if (!pts_skip) pts = std::move(saved_pts);
+    if (!ipa_skip) {
+      existing_anti = std::move(saved_anti);
+      aff_counts = std::move(saved_aff);
+      anti_counts = std::move(saved_inc_anti);
+    }
+    self_match_all = saved_self;
+    return ok;
+  }
+
+  // Combines both passes for a row already filtered without nominated pods (the second pass):
+  // if the row has nominated pods, the first pass runs; its failure is the row's status,
+  // otherwise the second pass's status stands.
+  void nominated_pass(std::int32_t row) {
+    const std::vector<PodInfoPtr>* pods = nominated_on(row);
+    if (!pods) return;
+    auto r = static_cast<std::size_t>(row);
+    std::uint8_t c2 = code[r];
+    std::int16_t p2 = plug[r];
+    std::int32_t rs2 = reason[r];
+    if (filter_with_nominated(row, *pods)) {
+      code[r] = c2;
+      plug[r] = p2;
+      reason[r] = rs2;
+    }
   }
 
   struct Victims {
@@ -1835,7 +1907,7 @@ struct Framework::Impl {
   // Cached cycle: returns true with `row` set (-1: nothing fits -> caller runs the full pass).
   bool eq_cycle(std::int32_t& row, bool& consumed) {
     consumed = false;
-    if (!profile_cacheable()) return false;
+    if (!profile_cacheable() || !nominated.empty()) return false;
     if (pod->has_spread_constraints || !ipa_inert()) return false;
     EqEntry* e = nullptr;
     for (auto& p : eq) {
@@ -1954,10 +2026,18 @@ Framework::Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t see
 }
 
 CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) {
+  return schedule(pod_ptr, detail, pod_ptr->ns_name + "/" + pod_ptr->name);
+}
+
+CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
+                                const std::string& key) {
   auto t0 = std::chrono::steady_clock::now();
   Impl& im = *impl_;
   im.ensure_scratch();
   im.pod = pod_ptr.get();
+  im.self_key = key;
+  im.nominated.clear();
+  if (cache_.num_nominated() > 0) im.nominated = cache_.nominated_for(pod_ptr->priority, key);
   CycleResult res;
   const auto& live = cache_.live_rows();
   const NodeTable& tb = cache_.table();
@@ -1966,12 +2046,37 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count();
     im.pod = nullptr;
+    im.nominated.clear();
     return res;
   };
   if (live.empty()) {
     res.code = Code::kError;
     res.message = "no nodes available to schedule pods";
     return finish();
+  }
+  // A pod nominated by an earlier preemption tries its nominated node first, alone, and takes it
+  // without scoring when it passes the filters (findNodesThatFitPod / evaluateNominatedNode).
+  // This runs after PreFilter and regardless of a PreFilterResult, as upstream does.
+  if (!pod_ptr->nominated_node_name.empty()) {
+    std::int32_t nrow = cache_.row_of(pod_ptr->nominated_node_name);
+    std::uint8_t rc = 0;
+    std::string rp;
+    std::vector<std::string> rr, names;
+    bool has_result = false;
+    if (nrow >= 0 && im.prefilter(rc, rp, rr, has_result, names)) {
+      std::vector<std::int32_t> one{nrow};
+      im.run_filters(one);
+      im.nominated_pass(nrow);
+      if (im.code[static_cast<std::size_t>(nrow)] == kOk) {
+        res.code = Code::kSuccess;
+        res.row = nrow;
+        if (detail) {
+          detail->evaluated_rows = one;
+          detail->feasible_rows = one;
+        }
+        return finish();
+      }
+    }
   }
   if (use_eq_cache_ && detail == nullptr) {
     std::int32_t row = -1;
@@ -2026,6 +2131,9 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) 
       rows = live;
     }
     im.run_filters(rows);
+    for (const auto& [nrow, pods] : im.nominated) {
+      if (!has_result || in_result[static_cast<std::size_t>(nrow)]) im.nominated_pass(nrow);
+    }
     feasible.reserve(rows.size());
     // percentageOfNodesToScore emulation: walk rows in zone-interleaved order from the rotating
     // start index and stop once enough feasible rows were found; unvisited rows are not reported.

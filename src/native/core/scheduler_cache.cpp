@@ -883,6 +883,8 @@ void SchedulerCache::add_pod_as(const PodInfoPtr& pod, const std::string& ns,
   rec.seq = ++seq_;
   pod_by_key_.emplace(key, slot);
   account_pod(slot, +1);
+  // kube-scheduler's assume drops the pod's nomination (DeleteNominatedPodIfExists).
+  delete_nominated_pod_if_exists(key);
 }
 
 void SchedulerCache::remove_pod(const std::string& key_ref) {
@@ -903,6 +905,88 @@ void SchedulerCache::finish_binding(const std::string& key) {
 
 void SchedulerCache::detach_pod(std::int32_t slot) { account_pod(slot, -1); }
 void SchedulerCache::attach_pod(std::int32_t slot) { account_pod(slot, +1); }
+
+std::int32_t SchedulerCache::add_virtual_pod(const PodInfoPtr& pod, std::int32_t row) {
+  std::int32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::int32_t>(pods_.size());
+    pods_.emplace_back();
+  }
+  PodRecord& rec = pods_[static_cast<std::size_t>(slot)];
+  rec = PodRecord{};
+  rec.live = true;
+  rec.name = pod->name;
+  rec.info = pod;
+  rec.row = row;
+  rec.assumed = true;
+  rec.seq = ++seq_;
+  account_pod(slot, +1);
+  return slot;
+}
+
+void SchedulerCache::remove_virtual_pod(std::int32_t slot) {
+  account_pod(slot, -1);
+  pods_[static_cast<std::size_t>(slot)] = PodRecord{};
+  free_slots_.push_back(slot);
+}
+
+// ------------------------------------------------------------------------------------------
+// Nominator
+
+bool SchedulerCache::add_nominated_pod(const PodInfoPtr& pod, const std::string& key,
+                                       const std::string& node_name) {
+  delete_nominated_pod_if_exists(key);
+  if (node_name.empty() || has_pod(key)) return false;
+  nominator_.by_key[key] = NominatedPod{key, pod, node_name};
+  nominator_.by_node[node_name].push_back(key);
+  return true;
+}
+
+bool SchedulerCache::delete_nominated_pod_if_exists(const std::string& key) {
+  auto it = nominator_.by_key.find(key);
+  if (it == nominator_.by_key.end()) return false;
+  auto nit = nominator_.by_node.find(it->second.node_name);
+  if (nit != nominator_.by_node.end()) {
+    auto& keys = nit->second;
+    keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+    if (keys.empty()) nominator_.by_node.erase(nit);
+  }
+  nominator_.by_key.erase(it);
+  return true;
+}
+
+std::vector<std::string> SchedulerCache::nominated_pods_for_node(
+    const std::string& node_name) const {
+  auto it = nominator_.by_node.find(node_name);
+  return it == nominator_.by_node.end() ? std::vector<std::string>{} : it->second;
+}
+
+const NominatedPod* SchedulerCache::nominated_pod(const std::string& key) const {
+  auto it = nominator_.by_key.find(key);
+  return it == nominator_.by_key.end() ? nullptr : &it->second;
+}
+
+std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> SchedulerCache::nominated_for(
+    std::int32_t priority, const std::string& self_key) const {
+  std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> out;
+  for (const auto& [node, keys] : nominator_.by_node) {
+    std::int32_t row = row_of(node);
+    if (row < 0) continue;
+    std::vector<PodInfoPtr> pods;
+    for (const auto& k : keys) {
+      if (k == self_key) continue;
+      const NominatedPod& np = nominator_.by_key.at(k);
+      if (np.info->priority >= priority) pods.push_back(np.info);
+    }
+    if (!pods.empty()) out.emplace_back(row, std::move(pods));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
 
 // ------------------------------------------------------------------------------------------
 // Matchers

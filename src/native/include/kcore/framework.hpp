@@ -150,7 +150,13 @@ class Framework {
             std::size_t* next_start_node_index = nullptr);
 
   // One scheduling cycle. Does not mutate the cache (the caller assumes the pod on success).
+  // `key` ("namespace/name") identifies the pod in flight when it differs from the compiled
+  // PodInfo's (copies of a batch template): nominated pods with that key are not counted.
+  // Pods nominated to a node with priority >= the pod's are honoured by the filters
+  // (RunFilterPluginsWithNominatedPods), and a pod with status.nominatedNodeName tries that node
+  // first.
   CycleResult schedule(const PodInfoPtr& pod, CycleDetail* detail);
+  CycleResult schedule(const PodInfoPtr& pod, CycleDetail* detail, const std::string& key);
 
   // Debug entry points: run one plugin for one pod; per-row codes (filters) or normalised scores.
   std::vector<std::uint8_t> debug_filter(const PodInfoPtr& pod, int plugin);

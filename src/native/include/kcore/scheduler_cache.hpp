@@ -69,6 +69,21 @@ struct ExistingTerm {
   std::string key;
 };
 
+// A pod nominated to a node (kube-scheduler's nominator: a preemptor waiting for its victims to
+// leave) but not placed yet. Filters of lower- or equal-priority pods see it on that node.
+struct NominatedPod {
+  std::string key;  // "namespace/name"
+  PodInfoPtr info;
+  std::string node_name;
+};
+
+// kube-scheduler's PodNominator. Invariant: a key is in `by_node[n]` if and only if
+// `by_key[key].node_name == n`; `by_node` lists keys in nomination order and has no empty lists.
+struct Nominator {
+  std::unordered_map<std::string, NominatedPod> by_key;
+  std::unordered_map<std::string, std::vector<std::string>> by_node;
+};
+
 struct ImageState {
   std::int64_t size = 0;  // size reported by the first node that reported the name
   std::int32_t num_nodes = 0;
@@ -117,6 +132,28 @@ class SchedulerCache {
   // Temporarily detach / re-attach a pod from its node (preemption dry runs). Keeps the record.
   void detach_pod(std::int32_t slot);
   void attach_pod(std::int32_t slot);
+  // Virtually place a pod on a row (nominated pods during filtering): accounted in every column
+  // and index like a real pod but not addressable by key. Returns the slot for removal.
+  std::int32_t add_virtual_pod(const PodInfoPtr& pod, std::int32_t row);
+  void remove_virtual_pod(std::int32_t slot);
+
+  // --- nominator ------------------------------------------------------------------------------
+  // Records (or moves) `key`'s nomination to `node_name`. A pod that is already placed (bound or
+  // assumed) is not nominated (returns false), as kube-scheduler ignores scheduled pods. Placing
+  // a pod (add_pod / add_pod_as) drops its nomination.
+  bool add_nominated_pod(const PodInfoPtr& pod, const std::string& key,
+                         const std::string& node_name);
+  bool delete_nominated_pod_if_exists(const std::string& key);
+  // Keys nominated to `node_name`, in nomination order.
+  std::vector<std::string> nominated_pods_for_node(const std::string& node_name) const;
+  const NominatedPod* nominated_pod(const std::string& key) const;
+  std::size_t num_nominated() const noexcept { return nominator_.by_key.size(); }
+  // Per live row, the pods nominated to it that a pod of priority `priority` must respect
+  // (priority >= `priority`, `self_key` excluded), in nomination order; rows ascending.
+  std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> nominated_for(
+      std::int32_t priority, const std::string& self_key) const;
+  const Nominator& nominator() const noexcept { return nominator_; }
+  void set_nominator(Nominator n) { nominator_ = std::move(n); }
 
   // --- namespaces and objects ---------------------------------------------------------------
   void add_namespace(const NamespaceSpecIn& ns);
@@ -224,6 +261,7 @@ class SchedulerCache {
   std::uint64_t terms_version_ = 0;
   std::vector<std::int32_t> dirty_log_;
   std::uint64_t dirty_base_ = 0;
+  Nominator nominator_;
 };
 
 }  // namespace kcore
