@@ -45,6 +45,8 @@ class UpContext:
     registry: APIRegistry
     clock: Clock
     data_dir: Path
+    # The parsed ``kcore up`` flags (components read their own, e.g. --nodes).
+    args: argparse.Namespace | None = None
 
 
 class Component(Protocol):
@@ -67,8 +69,9 @@ def register_component(name: str, start: str | Callable[[UpContext], Awaitable[A
 
 
 # Components started by `kcore up` (one line each; modules that do not exist yet are skipped).
-register_component("scheduler", "kcore.scheduler.component:start")
+register_component("scheduler", "kcore.scheduler.component.app:start")
 register_component("controller-manager", "kcore.controllers.manager:start")
+register_component("nodes", "kcore.kubelet.hollow:start")
 
 
 def _resolve(target: Any) -> Callable[[UpContext], Awaitable[Any]] | None:
@@ -102,6 +105,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="do not start component NAME (repeatable; see --list-components)",
     )
+    nodes = p.add_argument_group("hollow nodes")
+    nodes.add_argument(
+        "--nodes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="register N hollow (simulated) nodes that heartbeat and run pods (default: 0)",
+    )
+    nodes.add_argument("--node-cpu", default="4", metavar="Q", help="CPU per node (4)")
+    nodes.add_argument("--node-memory", default="32Gi", metavar="Q", help="memory per node (32Gi)")
+    nodes.add_argument(
+        "--node-pods", type=int, default=110, metavar="N", help="pods per node (110)"
+    )
+    nodes.add_argument(
+        "--node-zones",
+        default="",
+        metavar="Z1,Z2",
+        help="spread the nodes over these topology.kubernetes.io/zone values",
+    )
     p.add_argument(
         "--list-components",
         action="store_true",
@@ -121,7 +143,8 @@ async def _start_components(ctx: UpContext, disabled: set[str]) -> list[tuple[st
             continue
         handle = await start(ctx)
         started.append((name, handle))
-        print(f"  started {name}", flush=True)
+        url = getattr(handle, "url", None)
+        print(f"  started {name}" + (f" (health and metrics: {url})" if url else ""), flush=True)
     return started
 
 
@@ -167,6 +190,7 @@ def main(argv: list[str]) -> int:
             registry=server.registry,
             clock=server.clock,
             data_dir=server.data_dir,
+            args=args,
         )
         started: list[tuple[str, Any]] = []
         try:
