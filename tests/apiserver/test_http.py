@@ -690,3 +690,60 @@ def test_scale_patch_and_status_patch(h):
     got = h.request("GET", "/apis/apps/v1/namespaces/default/deployments/web").json()
     assert got["status"]["replicas"] == 3
     assert got["spec"]["replicas"] == 3
+
+
+def test_eviction_over_http(h):
+    for name in ("a", "b"):
+        pod = {**POD, "metadata": {"name": name, "labels": {"app": "db"}}}
+        h.request("POST", "/api/v1/namespaces/default/pods", json=pod)
+        h.request(
+            "PATCH",
+            f"/api/v1/namespaces/default/pods/{name}/status",
+            content=b'{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+    pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets"
+    ev = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "a"}}
+    # maxUnavailable needs the pods' controllers to know the expected scale: bare pods are
+    # protected entirely, as with kube-controller-manager's disruption controller
+    pdb = {
+        "metadata": {"name": "db"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "db"}}},
+    }
+    assert h.request("POST", pdbs, json=pdb).status_code == 201
+    r = h.request("POST", "/api/v1/namespaces/default/pods/a/eviction", json=ev)
+    assert r.status_code == 429
+    h.request("DELETE", f"{pdbs}/db")
+    pdb["spec"] = {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}}
+    assert h.request("POST", pdbs, json=pdb).status_code == 201
+    r = h.request("POST", "/api/v1/namespaces/default/pods/a/eviction", json=ev)
+    assert r.status_code == 201
+    assert r.json()["status"] == "Success"
+    ev["metadata"]["name"] = "b"
+    r = h.request("POST", "/api/v1/namespaces/default/pods/b/eviction", json=ev)
+    assert r.status_code == 429
+    assert _status(r)["reason"] == "TooManyRequests"
+
+
+def test_finalize_and_pod_subresources_over_http(h):
+    h.request("POST", "/api/v1/namespaces", json={"metadata": {"name": "team"}})
+    ns = h.request("GET", "/api/v1/namespaces/team").json()
+    ns["spec"]["finalizers"] = ["kubernetes", "example.com/keep"]
+    r = h.request("PUT", "/api/v1/namespaces/team/finalize", json=ns)
+    assert r.status_code == 200
+    assert r.json()["spec"]["finalizers"] == [
+        "kubernetes",
+        "example.com/keep",
+    ]
+    h.request("POST", "/api/v1/namespaces/default/pods", json=POD)
+    pod = h.request("GET", "/api/v1/namespaces/default/pods/p1/ephemeralcontainers").json()
+    pod["spec"]["ephemeralContainers"] = [
+        {"name": "debug", "image": "busybox", "targetContainerName": "c"}
+    ]
+    r = h.request("PUT", "/api/v1/namespaces/default/pods/p1/ephemeralcontainers", json=pod)
+    assert r.status_code == 200, r.text
+    assert r.json()["spec"]["ephemeralContainers"][0]["name"] == "debug"
+    r = h.request("GET", "/api/v1/namespaces/default/pods/p1/status")
+    assert r.status_code == 200
+    assert r.json()["kind"] == "Pod"
+    assert h.request("DELETE", "/api/v1/namespaces/default/pods/p1/status").status_code == 405

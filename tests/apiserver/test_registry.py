@@ -822,3 +822,61 @@ def test_events_are_shared_between_core_and_events_k8s_io(registry):
     assert new["note"] == core["message"]
     got = registry.list("events", field_selector="involvedObject.name=p")
     assert len(got["items"]) == 1
+
+
+def test_eviction_max_unavailable_uses_the_controllers_scale(registry):
+    rs = registry.create(
+        "replicasets",
+        {
+            "metadata": {"name": "rs"},
+            "spec": {
+                "replicas": 3,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "c", "image": "i"}]},
+                },
+            },
+        },
+        namespace="default",
+    )
+    ref = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "name": "rs",
+        "uid": rs["metadata"]["uid"],
+        "controller": True,
+    }
+    for i in range(3):
+        p = registry.create(
+            "pods",
+            {
+                "metadata": {"name": f"w{i}", "labels": {"app": "web"}, "ownerReferences": [ref]},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+            namespace="default",
+        )
+        registry.update(
+            "pods",
+            {
+                **p,
+                "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+            },
+            namespace="default",
+            subresource="status",
+        )
+    registry.create(
+        "poddisruptionbudgets.policy",
+        {
+            "metadata": {"name": "web"},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+        },
+        namespace="default",
+    )
+    registry.create(
+        "pods", {"metadata": {"name": "w0"}}, namespace="default", subresource="eviction"
+    )
+    with pytest.raises(TooManyRequests, match="disruption budget"):
+        registry.create(
+            "pods", {"metadata": {"name": "w1"}}, namespace="default", subresource="eviction"
+        )

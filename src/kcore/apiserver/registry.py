@@ -46,6 +46,7 @@ from kcore.api.errors import (
     BadRequest,
     Conflict,
     Expired,
+    FieldErrors,
     Forbidden,
     Invalid,
     MethodNotAllowed,
@@ -1248,8 +1249,10 @@ class APIRegistry:
                 clock=self._clock,
                 subresource=subresource,
             )
-        if subresource is None or subresource in ("ephemeralcontainers", "resize"):
+        if subresource is None:
             _validate_update(new, old)
+        elif subresource == "ephemeralcontainers":
+            _validate_ephemeral_containers(new, old)
         attrs = adm.Attributes(
             adm.UPDATE,
             r.info,
@@ -1832,11 +1835,16 @@ class APIRegistry:
                 if sel.matches(meta(p).get("labels") or {})
                 and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
             ]
-            expected = len(matching)
             current = sum(
                 1 for p in matching if _pod_ready(p) and not meta(p).get("deletionTimestamp")
             )
-            desired = _desired_healthy(spec, expected)
+            min_available = spec.get("minAvailable")
+            if isinstance(min_available, int) and not isinstance(min_available, bool):
+                desired = min_available
+            else:
+                # maxUnavailable and percentages are relative to the controllers' scale.
+                expected = self._expected_scale(matching, ns)
+                desired = _desired_healthy(spec, expected) if expected is not None else current
             allowed = max(current - desired, 0)
         if not _pod_ready(pod):
             # Unhealthy pods may always be evicted (policy IfHealthyBudget/AlwaysAllow).
@@ -1873,6 +1881,60 @@ class APIRegistry:
 
             r = self._resolve("poddisruptionbudgets.policy")
             self._store.guaranteed_update(r.key(ns, pname), fn)
+
+    def _expected_scale(self, pods: builtins.list[Mapping[str, Any]], ns: str) -> int | None:
+        """The replicas the pods' controllers want (the disruption controller's
+        ``getExpectedScale``); ``None`` if a pod has no controller whose scale is known."""
+        total = 0
+        seen: set[str] = set()
+        for p in pods:
+            ref = next(
+                (
+                    o
+                    for o in meta(p).get("ownerReferences") or []
+                    if isinstance(o, dict) and o.get("controller") is True
+                ),
+                None,
+            )
+            if ref is None:
+                return None
+            uid = str(ref.get("uid") or "")
+            if uid in seen:
+                continue
+            seen.add(uid)
+            kinds = {
+                "ReplicaSet": "replicasets.apps",
+                "StatefulSet": "statefulsets.apps",
+                "ReplicationController": "replicationcontrollers",
+            }
+            resource = kinds.get(str(ref.get("kind")))
+            owner = (
+                self.lookup(resource, ns, str(ref.get("name") or ""))
+                if resource is not None
+                else None
+            )
+            if owner is None or meta(owner).get("uid") != uid:
+                return None
+            if resource == "replicasets.apps":
+                # A Deployment's ReplicaSets share the Deployment's scale.
+                dref = next(
+                    (
+                        o
+                        for o in meta(owner).get("ownerReferences") or []
+                        if isinstance(o, dict)
+                        and o.get("controller") is True
+                        and o.get("kind") == "Deployment"
+                    ),
+                    None,
+                )
+                if dref is not None:
+                    dep = self.lookup("deployments.apps", ns, str(dref.get("name") or ""))
+                    if dep is not None and str(dref.get("uid")) not in seen:
+                        seen.add(str(dref.get("uid")))
+                        total += int((dep.get("spec") or {}).get("replicas") or 0)
+                    continue
+            total += int((owner.get("spec") or {}).get("replicas") or 0)
+        return total
 
     # ------------------------------------------------------------------ scale
 
@@ -2227,6 +2289,47 @@ def _desired_healthy(spec: Mapping[str, Any], expected: int) -> int:
         v = amount(spec.get("maxUnavailable"))
         return max(expected - (v or 0), 0)
     return expected
+
+
+def _validate_ephemeral_containers(new: Mapping[str, Any], old: Mapping[str, Any]) -> None:
+    """Ephemeral containers may only be added: named, with an image, names unique in the pod."""
+    name = meta(new).get("name", "")
+    errs = FieldErrors("Pod", name)
+    spec = new.get("spec") or {}
+    new_ec = spec.get("ephemeralContainers") or []
+    old_ec = (old.get("spec") or {}).get("ephemeralContainers") or []
+    if not isinstance(new_ec, list):
+        errs.invalid("spec.ephemeralContainers", new_ec, "must be a list")
+        errs.raise_if_any()
+    by_name = {c.get("name"): c for c in new_ec if isinstance(c, dict)}
+    for c in old_ec:
+        if by_name.get(c.get("name")) != c:
+            errs.forbidden(
+                "spec.ephemeralContainers",
+                "existing ephemeral containers may not be changed or removed",
+            )
+            break
+    names = {
+        c.get("name")
+        for key in ("containers", "initContainers")
+        for c in spec.get(key) or []
+        if isinstance(c, dict)
+    }
+    for i, c in enumerate(new_ec):
+        path = f"spec.ephemeralContainers[{i}]"
+        if not isinstance(c, dict):
+            errs.invalid(path, c, "must be an object")
+            continue
+        cname = c.get("name")
+        if not isinstance(cname, str) or not cname:
+            errs.required(f"{path}.name")
+        elif cname in names:
+            errs.duplicate(f"{path}.name", cname)
+        else:
+            names.add(cname)
+        if not c.get("image"):
+            errs.required(f"{path}.image")
+    errs.raise_if_any()
 
 
 def _resized_spec(old: Mapping[str, Any], body: Mapping[str, Any]) -> Obj:
