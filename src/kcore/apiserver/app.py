@@ -797,7 +797,8 @@ class APIApp:
                 "resourceVersionMatch to NotOlderThan"
             )
             raise BadRequest(msg)
-        stream = self.registry.watch(
+        stream = await self._call(
+            self.registry.watch,
             res.qualified,
             namespace=info.namespace,
             label_selector=params.get("labelSelector") or None,
