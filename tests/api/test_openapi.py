@@ -88,7 +88,10 @@ def test_explain_paths_and_extensions() -> None:
     rp = spec["properties"]["restartPolicy"]
     assert rp["enum"] == ["Always", "Never", "OnFailure"]
     assert spec["properties"]["securityContext"]["allOf"][0]["$ref"].endswith("PodSecurityContext")
-    assert schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["x-kubernetes-int-or-string"]
+    ios = schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]
+    assert ios["format"] == "int-or-string"
+    assert ios["oneOf"] == [{"type": "integer"}, {"type": "string"}]
+    assert "type" not in ios, "a typed string makes kubectl explain print <string>"
     assert schemas["io.k8s.api.core.v1.Pod"]["description"]
 
 
@@ -106,3 +109,27 @@ def test_v2_document() -> None:
         assert ref.removeprefix("#/definitions/") in doc["definitions"], ref
     op = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"]["patch"]
     assert op["x-kubernetes-group-version-kind"]["kind"] == "Scale"
+
+
+def test_well_known_scalars_as_upstream_writes_them() -> None:
+    """v3 as the real server (kubectl explain shows <IntOrString>/<Quantity>), v2 as strings."""
+    v3 = openapi.openapi_v3_document("apis/apps/v1")["components"]["schemas"]
+    ru = v3["io.k8s.api.apps.v1.RollingUpdateDeployment"]["properties"]["maxSurge"]
+    assert ru["allOf"] == [
+        {"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString"}
+    ]
+    q = v3["io.k8s.apimachinery.pkg.api.resource.Quantity"]
+    assert q["oneOf"] == [{"type": "string"}, {"type": "number"}]
+    assert "type" not in q
+    v2 = openapi.openapi_v2()["definitions"]
+    assert v2["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["type"] == "string"
+    assert v2["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["format"] == "int-or-string"
+    assert "oneOf" not in v2["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]
+    assert v2["io.k8s.apimachinery.pkg.api.resource.Quantity"]["type"] == "string"
+    # the shared tables are not mutated by building one or the other
+    assert (
+        "type"
+        not in openapi.openapi_v3_document("api/v1")["components"]["schemas"][
+            "io.k8s.apimachinery.pkg.api.resource.Quantity"
+        ]
+    )

@@ -13,7 +13,10 @@
 Schemas carry descriptions (``kubectl explain``), ``required``, ``enum``, defaults and the
 Kubernetes extensions (``x-kubernetes-group-version-kind`` as a list on kinds,
 ``x-kubernetes-patch-merge-key``/``-patch-strategy``, ``x-kubernetes-list-type``/
-``-list-map-keys``, ``x-kubernetes-map-type``, ``x-kubernetes-int-or-string``).
+``-list-map-keys``, ``x-kubernetes-map-type``). The well-known scalars are written as the real
+server writes them, so ``kubectl explain`` prints the same types: in v3 ``IntOrString`` is
+``oneOf`` integer/string with format ``int-or-string`` and ``Quantity`` ``oneOf`` string/number
+(kubectl shows ``<IntOrString>`` and ``<Quantity>``); in v2 both are format-tagged strings.
 
 The strategic-merge-patch content type is left out of the PATCH request bodies on purpose: when it
 is absent kubectl computes client-side-apply patches from its compiled-in Go types, which are
@@ -60,9 +63,8 @@ _WELL_KNOWN_SCHEMAS: dict[str, dict[str, Any]] = {
     "IntOrString": {
         "description": "A value that can be an integer or a string (e.g. a port number or "
         "name, a count or a percentage).",
-        "type": "string",
         "format": "int-or-string",
-        "x-kubernetes-int-or-string": True,
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
     },
     "Time": {
         "description": "An RFC 3339 date and time, e.g. 2025-01-02T15:04:05Z.",
@@ -82,6 +84,16 @@ _WELL_KNOWN_SCHEMAS: dict[str, dict[str, Any]] = {
     "FieldsV1": {
         "description": "A set of fields in the FieldsV1 trie format.",
         "type": "object",
+    },
+}
+
+# Swagger 2.0 has no ``oneOf``: there, as upstream's /openapi/v2, both are typed strings.
+_WELL_KNOWN_SCHEMAS_V2: dict[str, dict[str, Any]] = {
+    "Quantity": {"description": _WELL_KNOWN_SCHEMAS["Quantity"]["description"], "type": "string"},
+    "IntOrString": {
+        "description": _WELL_KNOWN_SCHEMAS["IntOrString"]["description"],
+        "type": "string",
+        "format": "int-or-string",
     },
 }
 
@@ -172,7 +184,8 @@ def _components(roots: set[str], v3: bool) -> dict[str, Any]:
             continue
         seen.add(ref)
         if ref in _WELL_KNOWN_SCHEMAS:
-            out[_WELL_KNOWN_NAMES[ref]] = dict(_WELL_KNOWN_SCHEMAS[ref])
+            wk = _WELL_KNOWN_SCHEMAS if v3 else {**_WELL_KNOWN_SCHEMAS, **_WELL_KNOWN_SCHEMAS_V2}
+            out[_WELL_KNOWN_NAMES[ref]] = json.loads(json.dumps(wk[ref]))
             continue
         t = schema.lookup(ref)
         sch, refs = schema_for(t, v3)
