@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode",
         default="core",
         choices=sorted(BACKENDS),
-        help="what to measure: 'core' = the native scheduling core in-process (default)",
+        help="what to measure: 'core' = the native scheduling core in-process (default); "
+        "'local' = the whole scheduler component (informers, queue, binding) on the "
+        "in-process API; 'http' = the component through an HTTP APIServer over SQLite",
     )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed for names and tie-breaking (0)")

@@ -7,8 +7,11 @@ reads from its informers. Backends are selected by ``--mode``:
 
 * ``core`` (:mod:`kcore.sim.core`): the native scheduling core in-process, pods through the
   scheduling queue, ``schedule_batch`` on popped batches;
-* further modes (``local``: the whole scheduler component over an in-process API; ``http``:
-  through an HTTP APIServer) register themselves with :func:`register_backend`.
+* ``local`` (:mod:`kcore.sim.component`): the whole scheduler component (informers, queue,
+  batched cycles, binding) on ``LocalClient`` over the memory store;
+* ``http`` (:mod:`kcore.sim.http`): the same component through an HTTP APIServer process
+  over SQLite;
+* further modes register themselves with :func:`register_backend`.
 
 A backend must call :meth:`ClusterState.scheduled` / :meth:`ClusterState.attempted` /
 :meth:`ClusterState.deleted` as it observes placements, failed attempts and deletions, and
@@ -310,8 +313,24 @@ def _core_factory(**kwargs: Any) -> Backend:
     return CoreBackend(**kwargs)
 
 
+def _local_factory(**kwargs: Any) -> Backend:
+    from kcore.sim.component import LocalBackend
+
+    return LocalBackend(**kwargs)
+
+
+def _http_factory(**kwargs: Any) -> Backend:
+    from kcore.sim.http import HTTPBackend
+
+    return HTTPBackend(**kwargs)
+
+
 #: Modes by name. Other components register theirs with :func:`register_backend`.
-BACKENDS: dict[str, Callable[..., Backend]] = {"core": _core_factory}
+BACKENDS: dict[str, Callable[..., Backend]] = {
+    "core": _core_factory,
+    "local": _local_factory,
+    "http": _http_factory,
+}
 
 
 def register_backend(mode: str, factory: Callable[..., Backend]) -> None:

@@ -99,7 +99,10 @@ def test_scheduler_metrics_upstream_names_and_collectors() -> None:
         "scheduler_queue_incoming_pods_total",
     ):
         assert f"# TYPE {name} " in text
-    assert 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 2' in text
+    assert (
+        'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 2'
+        in text
+    )
     assert 'scheduler_pending_pods{queue="active"} 3' in text
     assert 'scheduler_pending_pods{queue="gated"} 0' in text
     assert 'scheduler_scheduler_cache_size{type="assumed_pods"} 1' in text

@@ -698,7 +698,7 @@ class KubeScheduler:
                 self.queue.assigned_pod_added(key, self.clock.monotonic(), pod)
                 return
             # Bound elsewhere (another scheduler): our request fails or is skipped.
-            b.cancelled = True
+            self._cancel_binding(b)
             if b.state != "bound":
                 self.frameworks.forget(b.namespace, b.name)
             else:
@@ -749,9 +749,18 @@ class KubeScheduler:
         self._assumed.pop(b.key, None)
         self._assumed_on.get(b.node, set()).discard(b.key)
         if cancel:
-            b.cancelled = True
+            self._cancel_binding(b)
         if b.state != "bound":
             self.frameworks.forget(b.namespace, b.name)
+
+    def _cancel_binding(self, b: _Binding) -> None:
+        """The binding of ``b`` will not be sent (if it was not yet): end its attempt."""
+        if b.cancelled:
+            return
+        b.cancelled = True
+        if b.state == "queued":
+            # The binder skips it, so nothing else ends the pod's attempt in the queue.
+            self.queue.done(b.key, b.uid)
 
     # -- nodes ----------------------------------------------------------------------------
 

@@ -1,0 +1,155 @@
+"""``--mode http``: the scheduler component through a real HTTP APIServer.
+
+For each workload an APIServer is started as a separate process (``kcore apiserver``) on a
+free 127.0.0.1 port, over SQLite in a temporary directory (HTTPS with its generated CA and an
+admin token, as ``kcore up`` serves). The scheduler under test talks to it with
+``HTTPClient`` (scheduler_perf's client settings: QPS and burst 5000), exactly as a
+``kcore scheduler`` process would; the harness uses a second client without rate limit. The
+server runs on the other core, so the numbers are those of a two-process deployment.
+
+``options``: everything :class:`~kcore.sim.component.ComponentBackend` takes, plus ``store``
+(``sqlite``, the default, or ``memory``) and ``tls`` (default on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from kcore.sim.backend import ExecutionError
+from kcore.sim.component import ComponentBackend
+
+if TYPE_CHECKING:
+    from kcore.client.interface import Client
+
+__all__ = ["HTTPBackend"]
+
+_READY: Final = re.compile(r"listening on (\S+)")
+_START_TIMEOUT: Final = 60.0
+
+
+class HTTPBackend(ComponentBackend):
+    """``--mode http`` (see the module docstring)."""
+
+    mode = "http"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        opts = dict(kwargs.get("options") or {})
+        self.store = str(opts.get("store", "sqlite"))
+        self.tls = bool(opts.get("tls", True))
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._clients: list[Any] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self.url = ""
+
+    def _hold(self) -> Any:
+        hold = getattr(self.clock, "hold", None)
+        return hold() if callable(hold) else contextlib.nullcontext()
+
+    async def _connect(self) -> tuple[Client, Client]:
+        from kcore.client.http import HTTPClient
+
+        self._dir = tempfile.TemporaryDirectory(prefix="kcore-bench-http-")
+        data = Path(self._dir.name)
+        cmd = [
+            sys.executable,
+            "-m",
+            "kcore.cli.main",
+            "apiserver",
+            "--data-dir",
+            str(data),
+            "--port",
+            "0",
+        ]
+        if self.store == "memory":
+            cmd += ["--store", "memory"]
+        elif self.store != "sqlite":
+            raise ExecutionError(f"--mode http: unknown store {self.store!r} (sqlite or memory)")
+        if not self.tls:
+            cmd.append("--insecure-http")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with self._hold():
+            self._proc = await asyncio.create_subprocess_exec(
+                *cmd,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=env,
+            )
+            self.url = await self._wait_ready()
+        kubeconfig = data / "kubeconfig"
+        sched = HTTPClient.from_kubeconfig(kubeconfig, qps=self.qps, burst=self.burst)
+        harness = HTTPClient.from_kubeconfig(kubeconfig, qps=None)
+        self._clients = [sched, harness]
+        return sched, harness
+
+    async def _wait_ready(self) -> str:
+        proc = self._proc
+        if proc is None or proc.stdout is None:
+            raise ExecutionError("--mode http: the APIServer process has no output pipe")
+        seen: list[str] = []
+        try:
+            async with asyncio.timeout(_START_TIMEOUT):
+                while True:
+                    line = await proc.stdout.readline()
+                    if not line:
+                        break
+                    text = line.decode(errors="replace").rstrip()
+                    seen.append(text)
+                    m = _READY.search(text)
+                    if m:
+                        self._drainer = asyncio.ensure_future(self._drain(proc.stdout))
+                        return m.group(1)
+        except TimeoutError:
+            pass
+        await self._stop_server()
+        tail = "\n".join(seen[-10:])
+        raise ExecutionError(f"--mode http: the APIServer did not start:\n{tail}")
+
+    @staticmethod
+    async def _drain(stream: asyncio.StreamReader) -> None:
+        with contextlib.suppress(Exception):
+            while await stream.readline():
+                pass
+
+    async def _stop_server(self) -> None:
+        proc = self._proc
+        self._proc = None
+        if proc is None or proc.returncode is not None:
+            return
+        with self._hold():
+            proc.send_signal(signal.SIGINT)
+            try:
+                async with asyncio.timeout(20):
+                    await proc.wait()
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+    async def _disconnect(self) -> None:
+        for c in self._clients:
+            with contextlib.suppress(Exception):
+                await c.close()
+        self._clients = []
+        await self._stop_server()
+        if self._drainer is not None:
+            self._drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._drainer
+            self._drainer = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def info(self) -> dict[str, Any]:
+        out = super().info()
+        out.update(store=self.store, tls=self.tls, server="separate process")
+        return out
