@@ -265,12 +265,19 @@ def _selector(rnd: np.random.Generator, app: str) -> dict[str, Any]:
     return {"matchExpressions": [{"key": "version", "operator": "DoesNotExist"}]}
 
 
-def _node_expression(rnd: np.random.Generator) -> dict[str, Any]:
+def _node_expression(rnd: np.random.Generator, *, parsable: bool = False) -> dict[str, Any]:
+    """A node-selector expression; unless ``parsable``, ``Lt`` may get a non-integer operand
+    (API-valid: such a required term matches no node; kube-scheduler fails the cycle when a
+    *preferred* term does not parse, so preferred terms are always parsable)."""
     options: list[dict[str, Any]] = [
         {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["zone-a", "zone-b"]},
         {"key": "disk", "operator": "NotIn", "values": ["hdd"]},
         {"key": "tier", "operator": "Gt", "values": [_pick(rnd, ["1", "2", "3"])]},
-        {"key": "tier", "operator": "Lt", "values": [_pick(rnd, ["2", "4", "x"])]},
+        {
+            "key": "tier",
+            "operator": "Lt",
+            "values": [_pick(rnd, ["2", "4"] if parsable else ["2", "4", "x"])],
+        },
         {"key": "rack", "operator": "Exists"},
         {"key": "pool", "operator": "DoesNotExist"},
         {"key": "pool", "operator": "In", "values": [""]},
@@ -302,8 +309,8 @@ def _pod_affinity_term(rnd: np.random.Generator, app: str) -> dict[str, Any]:
 def _scenario_pod(
     rnd: np.random.Generator, name: str, node_names: list[str], *, incoming: bool
 ) -> dict[str, Any]:
-    ns = _pick(rnd, ["default", "default", "default", "team-a", "team-b", "orphan"])
-    app = _pick(rnd, list(_APPS))
+    ns = _pick(rnd, ["default"] * 7 + ["team-a", "team-a", "team-b", "orphan"])
+    app = _pick(rnd, ["web", "web", *_APPS])
     w = make_pod(name, ns).labels(app=app)
     if _chance(rnd, 0.4):
         w.label("tier", _pick(rnd, ["fe", "be"]))
@@ -369,7 +376,7 @@ def _scenario_pod(
             c.setdefault("ports", []).append(port)
     if not incoming and _chance(rnd, 0.05):
         w.terminating()
-    dense = 1.0 if incoming else 0.4
+    dense = 1.0 if incoming else 0.6
     if _chance(rnd, 0.4 * dense):
         spec["tolerations"] = _some(rnd, _TOLERATIONS, 3)
     if incoming and _chance(rnd, 0.05):
@@ -401,7 +408,7 @@ def _scenario_pod(
         na["preferredDuringSchedulingIgnoredDuringExecution"] = [
             {
                 "weight": int(rnd.integers(0, 101)),
-                "preference": {"matchExpressions": [_node_expression(rnd)]},
+                "preference": {"matchExpressions": [_node_expression(rnd, parsable=True)]},
             }
             for _ in range(int(rnd.integers(0, 4)))
         ]
@@ -416,8 +423,8 @@ def _scenario_pod(
                 "whenUnsatisfiable": _pick(rnd, ["DoNotSchedule", "ScheduleAnyway"]),
                 "labelSelector": _selector(rnd, app),
             }
-            if _chance(rnd, 0.25):
-                tsc["minDomains"] = int(rnd.integers(1, 5))
+            if _chance(rnd, 0.3):
+                tsc["minDomains"] = int(rnd.integers(1, 7))
             if _chance(rnd, 0.25):
                 tsc["nodeAffinityPolicy"] = _pick(rnd, ["Honor", "Ignore"])
             if _chance(rnd, 0.25):
