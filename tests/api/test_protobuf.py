@@ -286,3 +286,169 @@ def test_live_kubectl_create_bodies(tmp_path: Path) -> None:
     ]
     cm = protobuf.decode(_Recorder.bodies["/api/v1/namespaces/default/configmaps"])
     assert cm == EXPECTED["configmap"]
+
+
+# ----------------------------------------------------------------------------- typed nested kinds
+
+
+def test_projected_sources_use_projection_messages() -> None:
+    """A projected secret's name is an inline LocalObjectReference (field 1), not secretName."""
+    key = _f(1, "tls.crt") + _f(2, "cert")
+    secret = _f(1, _f(1, "certs")) + _f(2, key) + _f(4, 1, varint=True)
+    config = _f(1, _f(1, "cfg"))
+    downward = _f(1, _f(1, "labels") + _f(2, _f(2, "metadata.labels")))
+    bundle = _f(2, "example.com/signer") + _f(4, "ca.pem")
+    sources = (
+        _f(1, _f(1, secret)) + _f(1, _f(3, config)) + _f(1, _f(2, downward)) + _f(1, _f(5, bundle))
+    )
+    volume = _f(1, "proj") + _f(2, _f(26, sources))
+    spec = _f(1, volume) + _f(2, _f(1, "c") + _f(2, "busybox"))
+    out = protobuf.decode(_envelope("v1", "Pod", _f(2, spec)))
+    assert out["spec"]["volumes"] == [
+        {
+            "name": "proj",
+            "projected": {
+                "sources": [
+                    {
+                        "secret": {
+                            "name": "certs",
+                            "items": [{"key": "tls.crt", "path": "cert"}],
+                            "optional": True,
+                        }
+                    },
+                    {"configMap": {"name": "cfg"}},
+                    {
+                        "downwardAPI": {
+                            "items": [
+                                {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}
+                            ]
+                        }
+                    },
+                    {"clusterTrustBundle": {"signerName": "example.com/signer", "path": "ca.pem"}},
+                ]
+            },
+        }
+    ]
+
+
+def test_legacy_and_ephemeral_volume_sources() -> None:
+    gce = _f(1, "disk-1") + _f(2, "ext4") + _f(3, 2, varint=True)
+    claim_spec = _f(1, "ReadWriteOnce") + _f(2, _f(2, _f(1, "storage") + _f(2, _f(1, "1Gi"))))
+    ephemeral = _f(1, _f(1, _f(11, _f(1, "app") + _f(2, "db"))) + _f(2, claim_spec))
+    volumes = _f(1, _f(1, "gce") + _f(2, _f(3, gce))) + _f(
+        1, _f(1, "scratch") + _f(2, _f(29, ephemeral))
+    )
+    spec = volumes + _f(2, _f(1, "c") + _f(2, "busybox"))
+    out = protobuf.decode(_envelope("v1", "Pod", _f(2, spec)))
+    assert out["spec"]["volumes"] == [
+        {
+            "name": "gce",
+            "gcePersistentDisk": {"pdName": "disk-1", "fsType": "ext4", "partition": 2},
+        },
+        {
+            "name": "scratch",
+            "ephemeral": {
+                "volumeClaimTemplate": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                }
+            },
+        },
+    ]
+
+
+def test_statefulset_volume_claim_templates_are_typed_claims() -> None:
+    """volumeClaimTemplates decode as PersistentVolumeClaims; ``storageClassName: ""`` is kept."""
+    claim_spec = (
+        _f(1, "ReadWriteOnce")
+        + _f(2, _f(2, _f(1, "storage") + _f(2, _f(1, "10Gi"))))
+        + _f(5, "")
+        + _f(6, "Filesystem")
+    )
+    claim = _f(1, _f(1, "data")) + _f(2, claim_spec)
+    template = _f(2, _f(2, _f(1, "db") + _f(2, "postgres:16")))
+    spec = (
+        _f(1, 1, varint=True)
+        + _f(2, _f(1, _f(1, "app") + _f(2, "db")))
+        + _f(3, template)
+        + _f(4, claim)
+        + _f(5, "db")
+    )
+    out = protobuf.decode(_envelope("apps/v1", "StatefulSet", _f(1, _f(1, "db")) + _f(2, spec)))
+    assert out["spec"]["volumeClaimTemplates"] == [
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "10Gi"}},
+                "storageClassName": "",
+                "volumeMode": "Filesystem",
+            },
+        }
+    ]
+    assert out["spec"]["serviceName"] == "db"
+
+
+def test_node_and_container_status_messages() -> None:
+    user = _f(1, _f(1, 0, varint=True) + _f(2, 0, varint=True) + _f(3, _varint(10) + _varint(20)))
+    cstatus = (
+        _f(1, "c")
+        + _f(4, 1, varint=True)
+        + _f(12, _f(1, "data") + _f(2, "/data") + _f(3, 1, varint=True))
+        + _f(13, user)
+    )
+    pod = protobuf.decode(_envelope("v1", "Pod", _f(3, _f(8, cstatus))))
+    assert pod["status"]["containerStatuses"] == [
+        {
+            "name": "c",
+            "ready": True,
+            "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}],
+            "user": {"linux": {"uid": 0, "gid": 0, "supplementalGroups": [10, 20]}},
+        }
+    ]
+    handler = _f(1, "runc") + _f(2, _f(1, 1, varint=True))
+    status = _f(12, handler) + _f(13, _f(1, 1, varint=True)) + _f(7, _f(11, _f(1, 0, varint=True)))
+    node = protobuf.decode(_envelope("v1", "Node", _f(1, _f(1, "n1")) + _f(3, status)))
+    assert node["status"]["runtimeHandlers"] == [
+        {"name": "runc", "features": {"recursiveReadOnlyMounts": True}}
+    ]
+    assert node["status"]["features"] == {"supplementalGroupsPolicy": True}
+    assert node["status"]["nodeInfo"]["swap"] == {"capacity": 0}
+
+
+def test_raw_extension_json_and_embedded_protobuf() -> None:
+    """A RawExtension holds JSON or a k8s-enveloped protobuf object; anything else is refused."""
+    ns = _envelope("v1", "Namespace", _f(1, _f(1, "team-b")))
+    ev = protobuf.decode_message(
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent", _f(1, "ADDED") + _f(2, _f(1, ns))
+    )
+    assert ev == {
+        "type": "ADDED",
+        "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-b"}},
+    }
+    ev = protobuf.decode_message(
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
+        _f(1, "DELETED") + _f(2, _f(1, b'{"kind":"Pod"}')),
+    )
+    assert ev["object"] == {"kind": "Pod"}
+    with pytest.raises(BadRequest, match="does not hold JSON or an embedded protobuf object"):
+        protobuf.decode_message(
+            "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent", _f(2, _f(1, b"\x00\x01"))
+        )
+
+
+def test_wrapped_verbs() -> None:
+    """APIResource.verbs is a ``Verbs`` message wrapping the repeated strings."""
+    res = _f(1, "pods") + _f(2, 1, varint=True) + _f(3, "Pod") + _f(4, _f(1, "get") + _f(1, "list"))
+    out = protobuf.decode_message(
+        "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList", _f(1, "v1") + _f(2, res)
+    )
+    assert out == {
+        "groupVersion": "v1",
+        "resources": [
+            {"name": "pods", "namespaced": True, "kind": "Pod", "verbs": ["get", "list"]}
+        ],
+    }

@@ -8,9 +8,11 @@ magic ``k8s\\x00``, then a ``runtime.Unknown`` message (``typeMeta {apiVersion, 
 :func:`decode` turns such a body into the same dict the JSON form would give. It is a small
 generic wire-format reader driven by the schemas (:mod:`kcore.api.schema`) and the field numbers
 in :mod:`kcore.api._protonums`; well-known types are mapped to their JSON forms (``Time`` to
-RFC 3339, ``Quantity`` and ``IntOrString`` to their scalar, ``RawExtension``/``FieldsV1`` to
-embedded JSON, ``bytes`` to base64), Go embedded structs (a volume's source, a probe's handler)
-are inlined as JSON does, packed and unpacked repeated scalars are both read. Zero values that
+RFC 3339, ``Quantity`` and ``IntOrString`` to their scalar, ``RawExtension``/``FieldsV1`` and
+free-form fields to their embedded JSON, or to the decoded object when a ``RawExtension`` carries
+a protobuf-enveloped one, ``bytes`` to base64), Go embedded structs (a volume's source, a probe's
+handler, a key selector's name) are inlined as JSON does, wrapped lists (``Verbs``) are unwrapped,
+packed and unpacked repeated scalars are both read. Zero values that
 gogo-protobuf writes for non-pointer fields (``""``, ``0``, ``false``, empty messages) are
 dropped, except for required fields and fields that are pointers in Go (``replicas: 0``).
 Unknown field numbers are skipped, as protobuf readers do.
@@ -26,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from kcore.api import schema
-from kcore.api._protonums import INLINE, NUMBERS
+from kcore.api._protonums import INLINE, NUMBERS, WRAPPED
 from kcore.api.errors import BadRequest
 
 __all__ = ["MAGIC", "decode", "decode_message"]
@@ -92,22 +94,16 @@ _POINTER_FIELDS = frozenset(
         "maxUnavailable",
         "maxSurge",
         "hostProcess",
+        "capacity",
     }
 )
+# Strings that are pointers in Go: an empty string on the wire was set on purpose
+# (``storageClassName: ""`` turns dynamic provisioning off).
+_POINTER_STRINGS = frozenset({"storageClassName", "volumeAttributesClassName"})
 # Keep empty messages for these (an empty source still selects a volume type).
 _KEEP_EMPTY = frozenset(
     {
-        "emptyDir",
-        "hostPath",
-        "secret",
-        "configMap",
-        "downwardAPI",
-        "projected",
-        "csi",
-        "nfs",
-        "persistentVolumeClaim",
-        "ephemeral",
-        "image",
+        *(kv.partition("=")[0] for kv in INLINE["io.k8s.api.core.v1.Volume"][0][1].split()),
         "securityContext",
     }
 )
@@ -116,15 +112,27 @@ _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
 
 
 class _Field:
-    __slots__ = ("field", "inline", "name", "ref")
+    """How one field number of a message decodes.
+
+    ``inline`` is set for a Go embedded struct (its own numbers, fields of the parent);
+    ``wrapped`` is the item number inside the wrapper message of a wrapped list (``Verbs``).
+    """
+
+    __slots__ = ("field", "inline", "name", "ref", "wrapped")
 
     def __init__(
-        self, name: str, ref: str, field: schema.Field | None, inline: dict[int, _Field] | None
+        self,
+        name: str,
+        ref: str,
+        field: schema.Field | None,
+        inline: dict[int, _Field] | None,
+        wrapped: int = 0,
     ) -> None:
         self.name = name
         self.ref = ref
         self.field = field
         self.inline = inline
+        self.wrapped = wrapped
 
 
 def _parse_numbers(spec: str) -> dict[str, int]:
@@ -139,10 +147,11 @@ def _parse_numbers(spec: str) -> dict[str, int]:
 def _table(type_name: str) -> dict[int, _Field]:
     t = schema.lookup(type_name)
     out: dict[int, _Field] = {}
+    wrapped = WRAPPED.get(t.name, {})
     for name, num in _parse_numbers(NUMBERS.get(t.name, "")).items():
         fl = t.by_name.get(name)
         if fl is not None:
-            out[num] = _Field(name, fl.type, fl, None)
+            out[num] = _Field(name, fl.type, fl, None, wrapped.get(name, 0))
     for num, spec in INLINE.get(t.name, ()):
         inner: dict[int, _Field] = {}
         for name, n in _parse_numbers(spec).items():
@@ -295,16 +304,23 @@ def _well_known(ref: str, wt: int, v: Any) -> Any:
         return _time(v, ref == "MicroTime")
     if ref == "Duration":
         return _duration(v)
-    if ref in ("RawExtension", "FieldsV1"):
-        for num, fwt, fv in _fields(v):
-            if num == 1 and fwt == _LEN and fv:
-                try:
-                    return json.loads(fv)
-                except ValueError as err:
-                    msg = f"protobuf: {ref} does not hold JSON"
-                    raise BadRequest(msg) from err
-        return None
-    return None  # "object": no message table; dropped
+    # RawExtension, FieldsV1 and free-form "object" fields (apiextensions JSON has the same
+    # shape): a message whose field 1 holds the raw bytes: JSON, or an embedded object in the
+    # k8s protobuf envelope (a RawExtension written by a protobuf client).
+    for num, fwt, fv in _fields(v):
+        if num == 1 and fwt == _LEN and fv:
+            return _raw(ref, fv)
+    return None
+
+
+def _raw(ref: str, raw: bytes) -> Any:
+    if raw.startswith(MAGIC) and ref != "FieldsV1":
+        return decode(raw)
+    try:
+        return json.loads(raw)
+    except ValueError as err:
+        msg = f"protobuf: {ref} does not hold JSON or an embedded protobuf object"
+        raise BadRequest(msg) from err
 
 
 def _scalar(ref: str, wt: int, v: Any) -> Any:
@@ -362,7 +378,7 @@ def _keep(name: str, fl: schema.Field | None, value: Any) -> bool:
     if isinstance(value, int):
         return value != 0 or required or name in _POINTER_FIELDS
     if isinstance(value, str):
-        return value != "" or required
+        return value != "" or required or name in _POINTER_STRINGS
     if isinstance(value, (dict, list)):
         return bool(value) or name in _KEEP_EMPTY
     return True
@@ -378,6 +394,14 @@ def _decode_into(out: dict[str, Any], table: dict[int, _Field], data: bytes) -> 
                 _decode_into(out, f.inline, v)
             continue
         ref = f.ref
+        if f.wrapped:
+            if wt != _LEN:
+                continue
+            lst = out.setdefault(f.name, [])
+            for inum, iwt, iv in _fields(v):
+                if inum == f.wrapped:
+                    lst.extend(_unpacked(ref[2:], iwt, iv))
+            continue
         if ref.startswith("[]"):
             elem = ref[2:]
             lst = out.setdefault(f.name, [])

@@ -441,7 +441,12 @@ obj(
         "if insufficient replicas are detected.",
         required=True,
     ),
-    f("volumeClaimTemplates", "[]object", "Claims that pods are allowed to reference.", **ATOMIC),
+    f(
+        "volumeClaimTemplates",
+        "[]io.k8s.api.core.v1.PersistentVolumeClaim",
+        "Claims that pods are allowed to reference.",
+        **ATOMIC,
+    ),
     f("serviceName", "string", "The name of the service that governs this StatefulSet."),
     f(
         "podManagementPolicy",

@@ -666,12 +666,41 @@ obj(
     ),
 )
 obj(
+    P + "SecretProjection",
+    "Adapts a Secret into a projected volume.",
+    f("name", "string", "Name of the Secret."),
+    f("items", "[]KeyToPath", "Keys to project; all keys if unset.", **ATOMIC),
+    f("optional", "boolean", "Whether the Secret or its keys must be defined."),
+)
+obj(
+    P + "ConfigMapProjection",
+    "Adapts a ConfigMap into a projected volume.",
+    f("name", "string", "Name of the ConfigMap."),
+    f("items", "[]KeyToPath", "Keys to project; all keys if unset.", **ATOMIC),
+    f("optional", "boolean", "Whether the ConfigMap or its keys must be defined."),
+)
+obj(
+    P + "DownwardAPIProjection",
+    "Downward API information to project into a projected volume.",
+    f("items", "[]DownwardAPIVolumeFile", "The files to create.", **ATOMIC),
+)
+obj(
+    P + "ClusterTrustBundleProjection",
+    "ClusterTrustBundle objects to project into a file (alpha: ClusterTrustBundleProjection).",
+    f("name", "string", "Select a single ClusterTrustBundle by object name."),
+    f("signerName", "string", "Select all ClusterTrustBundles that match this signer name."),
+    f("labelSelector", "LabelSelector", "Select the signer's ClusterTrustBundles by label."),
+    f("optional", "boolean", "Whether a missing or empty bundle is tolerated."),
+    f("path", "string", "Relative path from the volume root to write the bundle.", required=True),
+)
+obj(
     P + "VolumeProjection",
     "A projection that may be projected along with other supported volume types.",
-    f("secret", "SecretVolumeSource", "Secret to project."),
-    f("downwardAPI", "DownwardAPIVolumeSource", "Downward API information to project."),
-    f("configMap", "ConfigMapVolumeSource", "ConfigMap to project."),
+    f("secret", "SecretProjection", "Secret to project."),
+    f("downwardAPI", "DownwardAPIProjection", "Downward API information to project."),
+    f("configMap", "ConfigMapProjection", "ConfigMap to project."),
     f("serviceAccountToken", "ServiceAccountTokenProjection", "A service account token."),
+    f("clusterTrustBundle", "ClusterTrustBundleProjection", "ClusterTrustBundle objects."),
 )
 obj(
     P + "ProjectedVolumeSource",
@@ -706,6 +735,315 @@ obj(
     f("reference", "string", "Image or artifact reference to be used."),
     f("pullPolicy", "string", "Policy for pulling the OCI object."),
 )
+# ------------------------------------------------------------------ in-tree volume sources
+
+_FS_TYPE = f("fsType", "string", 'Filesystem type to mount, e.g. "ext4", "xfs" or "ntfs".')
+_READ_ONLY = f("readOnly", "boolean", "Force the ReadOnly setting in VolumeMounts.")
+_SECRET_REF = f("secretRef", "LocalObjectReference", "Secret with the authentication data.")
+obj(
+    P + "GCEPersistentDiskVolumeSource",
+    "Deprecated: a Google Compute Engine persistent disk (use the CSI driver instead).",
+    f("pdName", "string", "Unique name of the PD resource in GCE.", required=True),
+    _FS_TYPE,
+    f("partition", "int32", "The partition to mount; the whole disk when unset."),
+    _READ_ONLY,
+)
+obj(
+    P + "AWSElasticBlockStoreVolumeSource",
+    "Deprecated: an AWS EBS disk (use the CSI driver instead).",
+    f("volumeID", "string", "Unique ID of the EBS volume.", required=True),
+    _FS_TYPE,
+    f("partition", "int32", "The partition to mount; the whole disk when unset."),
+    _READ_ONLY,
+)
+obj(
+    P + "GitRepoVolumeSource",
+    "Deprecated: a volume populated by cloning a git repository.",
+    f("repository", "string", "Repository URL.", required=True),
+    f("revision", "string", "Commit hash for the specified revision."),
+    f("directory", "string", "Target directory name; '.' clones into the volume root."),
+)
+obj(
+    P + "ISCSIVolumeSource",
+    "An ISCSI disk, mounted read/write once.",
+    f("targetPortal", "string", "iSCSI target portal (IP or ip_addr:port).", required=True),
+    f("iqn", "string", "Target iSCSI Qualified Name.", required=True),
+    f("lun", "int32", "iSCSI target LUN number.", required=True),
+    f("iscsiInterface", "string", "iSCSI interface name that uses an iSCSI transport."),
+    _FS_TYPE,
+    _READ_ONLY,
+    f("portals", "[]string", "Additional iSCSI target portals.", **ATOMIC),
+    f("chapAuthDiscovery", "boolean", "Whether iSCSI discovery CHAP authentication is used."),
+    f("chapAuthSession", "boolean", "Whether iSCSI session CHAP authentication is used."),
+    f("secretRef", "LocalObjectReference", "CHAP secret for target and initiator."),
+    f("initiatorName", "string", "Custom iSCSI initiator name."),
+)
+obj(
+    P + "GlusterfsVolumeSource",
+    "Deprecated: a Glusterfs mount that lasts the lifetime of a pod.",
+    f("endpoints", "string", "Endpoints name with the Glusterfs topology.", required=True),
+    f("path", "string", "The Glusterfs volume path.", required=True),
+    _READ_ONLY,
+)
+obj(
+    P + "RBDVolumeSource",
+    "Deprecated: a Rados Block Device mount that lasts the lifetime of a pod.",
+    f("monitors", "[]string", "Ceph monitors.", required=True, **ATOMIC),
+    f("image", "string", "The rados image name.", required=True),
+    _FS_TYPE,
+    f("pool", "string", "The rados pool name; defaults to rbd.", default="rbd"),
+    f("user", "string", "The rados user name; defaults to admin.", default="admin"),
+    f(
+        "keyring",
+        "string",
+        "Path to the key ring for the user.",
+        default="/etc/ceph/keyring",
+    ),
+    _SECRET_REF,
+    _READ_ONLY,
+)
+obj(
+    P + "FlexVolumeSource",
+    "Deprecated: a generic volume provisioned and attached by an exec-based plugin.",
+    f("driver", "string", "Name of the driver for this volume.", required=True),
+    _FS_TYPE,
+    _SECRET_REF,
+    _READ_ONLY,
+    f("options", "map[string]", "Extra command options for the driver."),
+)
+obj(
+    P + "CinderVolumeSource",
+    "Deprecated: an OpenStack Cinder volume (use the CSI driver instead).",
+    f("volumeID", "string", "Identifies the volume in Cinder.", required=True),
+    _FS_TYPE,
+    _READ_ONLY,
+    _SECRET_REF,
+)
+obj(
+    P + "CephFSVolumeSource",
+    "Deprecated: a Ceph filesystem mount that lasts the lifetime of a pod.",
+    f("monitors", "[]string", "Ceph monitors.", required=True, **ATOMIC),
+    f("path", "string", "Root of the mount inside the Ceph tree; defaults to /."),
+    f("user", "string", "The rados user name; defaults to admin."),
+    f("secretFile", "string", "Path to the key ring for the user."),
+    _SECRET_REF,
+    _READ_ONLY,
+)
+obj(
+    P + "FlockerVolumeSource",
+    "Deprecated: a Flocker volume mounted by the Flocker agent.",
+    f("datasetName", "string", "Name of the dataset (metadata)."),
+    f("datasetUUID", "string", "UUID of the dataset."),
+)
+obj(
+    P + "FCVolumeSource",
+    "A Fibre Channel volume, mounted read/write once.",
+    f("targetWWNs", "[]string", "Target worldwide names.", **ATOMIC),
+    f("lun", "int32", "Target LUN number."),
+    _FS_TYPE,
+    _READ_ONLY,
+    f("wwids", "[]string", "Volume worldwide identifiers.", **ATOMIC),
+)
+obj(
+    P + "AzureFileVolumeSource",
+    "Deprecated: an Azure File Service mount (use the CSI driver instead).",
+    f("secretName", "string", "Secret with the storage account name and key.", required=True),
+    f("shareName", "string", "The Azure share name.", required=True),
+    _READ_ONLY,
+)
+obj(
+    P + "VsphereVirtualDiskVolumeSource",
+    "Deprecated: a vSphere volume (use the CSI driver instead).",
+    f("volumePath", "string", "Path that identifies the vSphere volume vmdk.", required=True),
+    _FS_TYPE,
+    f("storagePolicyName", "string", "Storage Policy Based Management profile name."),
+    f("storagePolicyID", "string", "Storage Policy Based Management profile ID."),
+)
+obj(
+    P + "QuobyteVolumeSource",
+    "Deprecated: a Quobyte mount that lasts the lifetime of a pod.",
+    f("registry", "string", "Quobyte registries (host:port, comma separated).", required=True),
+    f("volume", "string", "The already created Quobyte volume.", required=True),
+    _READ_ONLY,
+    f("user", "string", "User to map volume access to."),
+    f("group", "string", "Group to map volume access to."),
+    f("tenant", "string", "Tenant owning the Quobyte volume."),
+)
+obj(
+    P + "AzureDiskVolumeSource",
+    "Deprecated: an Azure data disk (use the CSI driver instead).",
+    f("diskName", "string", "Name of the data disk in blob storage.", required=True),
+    f("diskURI", "string", "URI of the data disk in blob storage.", required=True),
+    f(
+        "cachingMode",
+        "string",
+        "Host caching mode.",
+        default="ReadWrite",
+        enum=("None", "ReadOnly", "ReadWrite"),
+    ),
+    f("fsType", "string", "Filesystem type to mount.", default="ext4"),
+    f("readOnly", "boolean", "Force the ReadOnly setting in VolumeMounts.", default=False),
+    f(
+        "kind",
+        "string",
+        "Shared (several blob disks per storage account), Dedicated or Managed.",
+        default="Shared",
+        enum=("Dedicated", "Managed", "Shared"),
+    ),
+)
+obj(
+    P + "PhotonPersistentDiskVolumeSource",
+    "Deprecated: a Photon Controller persistent disk.",
+    f("pdID", "string", "ID that identifies the Photon persistent disk.", required=True),
+    _FS_TYPE,
+)
+obj(
+    P + "PortworxVolumeSource",
+    "Deprecated: a Portworx volume (use the CSI driver instead).",
+    f("volumeID", "string", "Uniquely identifies the Portworx volume.", required=True),
+    _FS_TYPE,
+    _READ_ONLY,
+)
+obj(
+    P + "ScaleIOVolumeSource",
+    "Deprecated: a ScaleIO persistent volume.",
+    f("gateway", "string", "Host address of the ScaleIO API gateway.", required=True),
+    f("system", "string", "Name of the storage system as configured in ScaleIO.", required=True),
+    f("secretRef", "LocalObjectReference", "Secret for the ScaleIO user.", required=True),
+    f("sslEnabled", "boolean", "Whether SSL is used to talk to the gateway."),
+    f("protectionDomain", "string", "Name of the ScaleIO protection domain."),
+    f("storagePool", "string", "ScaleIO storage pool of the protection domain."),
+    f(
+        "storageMode",
+        "string",
+        "ThickProvisioned or ThinProvisioned.",
+        default="ThinProvisioned",
+    ),
+    f("volumeName", "string", "Name of a volume already created in the ScaleIO system."),
+    f("fsType", "string", "Filesystem type to mount.", default="xfs"),
+    _READ_ONLY,
+)
+obj(
+    P + "StorageOSVolumeSource",
+    "Deprecated: a StorageOS persistent volume.",
+    f("volumeName", "string", "Human-readable name of the StorageOS volume."),
+    f("volumeNamespace", "string", "Scope of the volume name within StorageOS."),
+    _FS_TYPE,
+    _READ_ONLY,
+    f("secretRef", "LocalObjectReference", "Secret with the StorageOS API credentials."),
+)
+
+# ------------------------------------------------------------------ claims and ephemeral volumes
+
+obj(
+    P + "TypedObjectReference",
+    "A reference to a typed object, possibly in another namespace.",
+    f("apiGroup", "string", "The group of the resource; empty for the core group."),
+    f("kind", "string", "Kind of the referent.", required=True),
+    f("name", "string", "Name of the referent.", required=True),
+    f("namespace", "string", "Namespace of the referent (needs a ReferenceGrant)."),
+)
+obj(
+    P + "VolumeResourceRequirements",
+    "Storage resource requirements of a volume.",
+    f("limits", "map[Quantity]", "Maximum amount of resources allowed."),
+    f("requests", "map[Quantity]", "Minimum amount of resources required."),
+)
+obj(
+    P + "PersistentVolumeClaimSpec",
+    "The desired characteristics of a volume requested by a pod author.",
+    f("accessModes", "[]string", "The desired access modes of the volume.", **ATOMIC),
+    f("selector", "LabelSelector", "A label query over volumes to consider for binding."),
+    f("resources", "VolumeResourceRequirements", "Minimum resources the volume should have."),
+    f("volumeName", "string", "The binding reference to the PersistentVolume."),
+    f(
+        "storageClassName",
+        "string",
+        'Name of the StorageClass required by the claim ("" disables dynamic provisioning).',
+    ),
+    f(
+        "volumeMode",
+        "string",
+        "What type of volume is required by the claim.",
+        enum=("Block", "Filesystem"),
+    ),
+    f("dataSource", "TypedLocalObjectReference", "A VolumeSnapshot or claim to populate from."),
+    f("dataSourceRef", "TypedObjectReference", "The object to populate the volume from."),
+    f("volumeAttributesClassName", "string", "The VolumeAttributesClass used by the claim."),
+)
+obj(
+    P + "PersistentVolumeClaimCondition",
+    "Details about the state of a claim.",
+    f("type", "string", "Type of the condition.", required=True),
+    f("status", "string", "Status of the condition.", required=True),
+    f("lastProbeTime", "Time", "Last time the condition was probed."),
+    f("lastTransitionTime", "Time", "Last time the condition changed."),
+    f("reason", "string", "Unique, short, machine-understandable reason for the change."),
+    f("message", "string", "Human-readable details of the last transition."),
+)
+obj(
+    P + "ModifyVolumeStatus",
+    "Status of a ControllerModifyVolume operation.",
+    f("targetVolumeAttributesClassName", "string", "The class the claim is being changed to."),
+    f(
+        "status",
+        "string",
+        "Pending, InProgress or Infeasible.",
+        required=True,
+        enum=("InProgress", "Infeasible", "Pending"),
+    ),
+)
+obj(
+    P + "PersistentVolumeClaimStatus",
+    "The current status of a persistent volume claim.",
+    f("phase", "string", "The current phase of the claim.", enum=("Bound", "Lost", "Pending")),
+    f("accessModes", "[]string", "The actual access modes of the volume.", **ATOMIC),
+    f("capacity", "map[Quantity]", "The actual resources of the underlying volume."),
+    f(
+        "conditions",
+        "[]PersistentVolumeClaimCondition",
+        "Current conditions of the claim.",
+        **merge_by("type"),
+    ),
+    f("allocatedResources", "map[Quantity]", "Resources allocated to the claim."),
+    f(
+        "allocatedResourceStatuses",
+        "map[string]",
+        "Status of resize operations per resource.",
+        map_type="granular",
+    ),
+    f("currentVolumeAttributesClassName", "string", "The class the volume currently uses."),
+    f("modifyVolumeStatus", "ModifyVolumeStatus", "Status of a volume modification, if any."),
+)
+obj(
+    P + "PersistentVolumeClaim",
+    "A user's request for and claim to a persistent volume.",
+    API_VERSION,
+    KIND,
+    metadata(),
+    f("spec", "PersistentVolumeClaimSpec", "The desired characteristics of the volume."),
+    f("status", "PersistentVolumeClaimStatus", "The current status of the claim. Read-only."),
+)
+obj(
+    P + "PersistentVolumeClaimTemplate",
+    "The template of the claim created for an ephemeral volume.",
+    f("metadata", "ObjectMeta", "Labels and annotations copied into the claim."),
+    f(
+        "spec",
+        "PersistentVolumeClaimSpec",
+        "The spec of the claim, copied unchanged into the claim.",
+        required=True,
+    ),
+)
+obj(
+    P + "EphemeralVolumeSource",
+    "A volume backed by a claim created with the pod and deleted with it.",
+    f(
+        "volumeClaimTemplate",
+        "PersistentVolumeClaimTemplate",
+        "Template of the claim created for the volume.",
+    ),
+)
 obj(
     P + "Volume",
     "A named volume in a pod that may be accessed by any container in the pod. Exactly one "
@@ -718,24 +1056,47 @@ obj(
     ),
     f("hostPath", "HostPathVolumeSource", "A pre-existing file or directory on the host."),
     f("emptyDir", "EmptyDirVolumeSource", "A temporary directory that shares a pod's lifetime."),
+    f("gcePersistentDisk", "GCEPersistentDiskVolumeSource", "Deprecated: a GCE disk."),
+    f("awsElasticBlockStore", "AWSElasticBlockStoreVolumeSource", "Deprecated: an AWS EBS disk."),
+    f("gitRepo", "GitRepoVolumeSource", "Deprecated: a git repository at a revision."),
     f("secret", "SecretVolumeSource", "A secret that should populate this volume."),
     f("nfs", "NFSVolumeSource", "An NFS mount on the host that shares a pod's lifetime."),
+    f("iscsi", "ISCSIVolumeSource", "An ISCSI disk attached to the host."),
+    f("glusterfs", "GlusterfsVolumeSource", "Deprecated: a Glusterfs mount on the host."),
     f(
         "persistentVolumeClaim",
         "PersistentVolumeClaimVolumeSource",
         "A reference to a PersistentVolumeClaim in the same namespace.",
     ),
+    f("rbd", "RBDVolumeSource", "Deprecated: a Rados Block Device mount on the host."),
+    f("flexVolume", "FlexVolumeSource", "Deprecated: a volume of an exec-based plugin."),
+    f("cinder", "CinderVolumeSource", "Deprecated: an OpenStack Cinder volume."),
+    f("cephfs", "CephFSVolumeSource", "Deprecated: a Ceph filesystem mount on the host."),
+    f("flocker", "FlockerVolumeSource", "Deprecated: a Flocker volume."),
     f("downwardAPI", "DownwardAPIVolumeSource", "Downward API about the pod."),
+    f("fc", "FCVolumeSource", "A Fibre Channel resource attached to the host."),
+    f("azureFile", "AzureFileVolumeSource", "Deprecated: an Azure File Service mount."),
     f("configMap", "ConfigMapVolumeSource", "A configMap that should populate this volume."),
+    f("vsphereVolume", "VsphereVirtualDiskVolumeSource", "Deprecated: a vSphere volume."),
+    f("quobyte", "QuobyteVolumeSource", "Deprecated: a Quobyte mount on the host."),
+    f("azureDisk", "AzureDiskVolumeSource", "Deprecated: an Azure data disk."),
+    f(
+        "photonPersistentDisk",
+        "PhotonPersistentDiskVolumeSource",
+        "Deprecated: a Photon Controller persistent disk.",
+    ),
     f(
         "projected",
         "ProjectedVolumeSource",
         "Items for all in one resources secrets, configmaps, and downward API.",
     ),
+    f("portworxVolume", "PortworxVolumeSource", "Deprecated: a Portworx volume."),
+    f("scaleIO", "ScaleIOVolumeSource", "Deprecated: a ScaleIO persistent volume."),
+    f("storageos", "StorageOSVolumeSource", "Deprecated: a StorageOS volume."),
     f("csi", "CSIVolumeSource", "Ephemeral storage handled by a CSI driver."),
     f(
         "ephemeral",
-        "object",
+        "EphemeralVolumeSource",
         "A volume handled by a cluster storage driver, created and deleted with the pod.",
     ),
     f("image", "ImageVolumeSource", "An OCI object pulled and mounted on the host."),
@@ -1253,6 +1614,49 @@ obj(
     f("terminated", "ContainerStateTerminated", "Details about a terminated container."),
 )
 obj(
+    P + "VolumeMountStatus",
+    "Status of a volume mount.",
+    f("name", "string", "Name of the volume mount.", required=True),
+    f(
+        "mountPath",
+        "string",
+        "Path within the container where the volume is mounted.",
+        required=True,
+    ),
+    f("readOnly", "boolean", "Whether the volume is mounted read-only."),
+    f("recursiveReadOnly", "string", "Recursive read-only state: Disabled or Enabled."),
+)
+obj(
+    P + "LinuxContainerUser",
+    "Identity of the first process of a Linux container.",
+    f("uid", "int64", "The primary user id.", required=True),
+    f("gid", "int64", "The primary group id.", required=True),
+    f("supplementalGroups", "[]int64", "Supplemental group ids.", **ATOMIC),
+)
+obj(
+    P + "ContainerUser",
+    "Identity of the first process of a container.",
+    f("linux", "LinuxContainerUser", "Identity on Linux."),
+)
+obj(
+    P + "ResourceHealth",
+    "Health of one allocated device.",
+    f("resourceID", "string", "Unique identifier of the resource.", required=True),
+    f("health", "string", "Healthy, Unhealthy or Unknown."),
+)
+obj(
+    P + "ResourceStatus",
+    "Health of the devices of one allocated resource.",
+    f("name", "string", "Name of the resource (or claim:<claim>/<request>).", required=True),
+    f("resources", "[]ResourceHealth", "Health per device.", **merge_by("resourceID")),
+)
+obj(
+    P + "PodResourceClaimStatus",
+    "The ResourceClaim generated for a pod's resource claim.",
+    f("name", "string", "Name of the entry in pod.spec.resourceClaims.", required=True),
+    f("resourceClaimName", "string", "Name of the generated ResourceClaim, if any."),
+)
+obj(
     P + "ContainerStatus",
     "Details of a container's current condition.",
     f("name", "string", "The name of the container.", required=True),
@@ -1280,8 +1684,19 @@ obj(
     ),
     f("allocatedResources", "map[Quantity]", "Compute resources allocated for this container."),
     f("resources", "ResourceRequirements", "Compute resources actually configured."),
-    f("user", "object", "Identity information of the first process of the container."),
-    f("volumeMounts", "[]object", "Status of the volume mounts.", **ATOMIC),
+    f(
+        "volumeMounts",
+        "[]VolumeMountStatus",
+        "Status of the volume mounts.",
+        **merge_by("mountPath"),
+    ),
+    f("user", "ContainerUser", "Identity information of the first process of the container."),
+    f(
+        "allocatedResourcesStatus",
+        "[]ResourceStatus",
+        "Health of the resources allocated to the container.",
+        **merge_by("name"),
+    ),
     f("stopSignal", "string", "The stop signal of the container."),
 )
 obj(
@@ -1338,7 +1753,12 @@ obj(
         **ATOMIC,
     ),
     f("resize", "string", "Status of a desired resize of the pod's containers."),
-    f("resourceClaimStatuses", "[]object", "Status of resource claims.", **ATOMIC),
+    f(
+        "resourceClaimStatuses",
+        "[]PodResourceClaimStatus",
+        "Status of resource claims.",
+        **{**merge_by("name"), "patch_strategy": "merge,retainKeys"},
+    ),
 )
 obj(
     P + "Pod",
@@ -1509,6 +1929,36 @@ obj(
     f("kubeletEndpoint", "DaemonEndpoint", "Endpoint on which the kubelet is listening."),
 )
 obj(
+    P + "NodeSwapStatus",
+    "Swap memory of a node.",
+    f("capacity", "int64", "Total amount of swap memory in bytes."),
+)
+obj(
+    P + "NodeConfigStatus",
+    "Status of the config assigned by Node.spec.configSource.",
+    f("assigned", "NodeConfigSource", "The config the node will try to use."),
+    f("active", "NodeConfigSource", "The config the node is actively using."),
+    f("lastKnownGood", "NodeConfigSource", "The config the node falls back to on errors."),
+    f("error", "string", "Problems reconciling the config."),
+)
+obj(
+    P + "NodeRuntimeHandlerFeatures",
+    "Features of a runtime handler.",
+    f("recursiveReadOnlyMounts", "boolean", "Whether recursive read-only mounts are supported."),
+    f("userNamespaces", "boolean", "Whether user namespaces are supported."),
+)
+obj(
+    P + "NodeRuntimeHandler",
+    "A runtime handler of the node.",
+    f("name", "string", "Runtime handler name; empty for the default handler."),
+    f("features", "NodeRuntimeHandlerFeatures", "Supported features."),
+)
+obj(
+    P + "NodeFeatures",
+    "Features the node supports.",
+    f("supplementalGroupsPolicy", "boolean", "Whether SupplementalGroupsPolicy is supported."),
+)
+obj(
     P + "NodeSystemInfo",
     "A set of ids/uuids to uniquely identify the node.",
     f("machineID", "string", "MachineID reported by the node.", required=True),
@@ -1531,7 +1981,7 @@ obj(
     ),
     f("operatingSystem", "string", "The operating system reported by the node.", required=True),
     f("architecture", "string", "The architecture reported by the node.", required=True),
-    f("swap", "object", "Swap info reported by the node."),
+    f("swap", "NodeSwapStatus", "Swap info reported by the node."),
 )
 obj(
     P + "ContainerImage",
@@ -1567,9 +2017,9 @@ obj(
     f("images", "[]ContainerImage", "List of container images on this node.", **ATOMIC),
     f("volumesInUse", "[]string", "List of attachable volumes in use by the node.", **ATOMIC),
     f("volumesAttached", "[]AttachedVolume", "List of volumes attached to the node.", **ATOMIC),
-    f("config", "object", "Status of the config assigned to the node."),
-    f("runtimeHandlers", "[]object", "The available runtime handlers.", **ATOMIC),
-    f("features", "object", "Features supported by the node."),
+    f("config", "NodeConfigStatus", "Status of the config assigned to the node."),
+    f("runtimeHandlers", "[]NodeRuntimeHandler", "The available runtime handlers.", **ATOMIC),
+    f("features", "NodeFeatures", "Features supported by the node."),
 )
 obj(
     P + "Node",

@@ -151,14 +151,45 @@ obj(
     f("current", "MetricValueStatus", "The current value of the given metric.", required=True),
 )
 obj(
+    A2 + "ObjectMetricStatus",
+    "The current value of a metric describing a single Kubernetes object.",
+    f("metric", "MetricIdentifier", "Identifies the target metric.", required=True),
+    f("current", "MetricValueStatus", "The current value of the given metric.", required=True),
+    f(
+        "describedObject",
+        "CrossVersionObjectReference",
+        "The object the metric describes.",
+        required=True,
+    ),
+)
+obj(
+    A2 + "PodsMetricStatus",
+    "The current value of a metric averaged over the pods of the scale target.",
+    f("metric", "MetricIdentifier", "Identifies the target metric.", required=True),
+    f("current", "MetricValueStatus", "The current value of the given metric.", required=True),
+)
+obj(
+    A2 + "ContainerResourceMetricStatus",
+    "The current value of a resource metric of one container of each pod.",
+    f("name", "string", "The name of the resource in question.", required=True),
+    f("current", "MetricValueStatus", "The current value of the given metric.", required=True),
+    f("container", "string", "The name of the container in the pods.", required=True),
+)
+obj(
+    A2 + "ExternalMetricStatus",
+    "The current value of a global metric not associated with any Kubernetes object.",
+    f("metric", "MetricIdentifier", "Identifies the target metric.", required=True),
+    f("current", "MetricValueStatus", "The current value of the given metric.", required=True),
+)
+obj(
     A2 + "MetricStatus",
     "The last read state of a single metric.",
     f("type", "string", "The type of metric source.", required=True),
-    f("object", "object", "Status of an object metric."),
-    f("pods", "object", "Status of a pods metric."),
+    f("object", "ObjectMetricStatus", "Status of an object metric."),
+    f("pods", "PodsMetricStatus", "Status of a pods metric."),
     f("resource", "ResourceMetricStatus", "Status of a resource metric."),
-    f("containerResource", "object", "Status of a container resource metric."),
-    f("external", "object", "Status of an external metric."),
+    f("containerResource", "ContainerResourceMetricStatus", "Status of a container metric."),
+    f("external", "ExternalMetricStatus", "Status of an external metric."),
 )
 obj(
     A2 + "HPAScalingPolicy",
