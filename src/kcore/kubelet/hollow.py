@@ -101,8 +101,14 @@ class HollowNodeConfig:
             )
         if self.status_report_seconds <= 0:
             raise ValueError(f"status report period must be > 0, got {self.status_report_seconds}")
-        ipaddress.IPv4Address(self.node_ip_base)
-        ipaddress.IPv4Network(self.pod_network)
+        for what, value, parse in (
+            ("node_ip_base", self.node_ip_base, ipaddress.IPv4Address),
+            ("pod_network", self.pod_network, ipaddress.IPv4Network),
+        ):
+            try:
+                parse(value)
+            except ValueError as err:
+                raise ValueError(f"invalid {what} {value!r}: {err}") from None
 
 
 class HollowKubelet:
@@ -293,14 +299,18 @@ class HollowKubelet:
         def cond(kind: str) -> dict[str, Any]:
             return {"type": kind, "status": "True", "lastProbeTime": None, "lastTransitionTime": ts}
 
+        conditions = [
+            cond("PodReadyToStartContainers"),
+            cond("Initialized"),
+            cond("Ready"),
+            cond("ContainersReady"),
+        ]
+        existing = (pod.get("status") or {}).get("conditions") or ()
+        if not any(c.get("type") == "PodScheduled" for c in existing):
+            conditions.append(cond("PodScheduled"))  # bound without a binding (nodeName set)
         status: dict[str, Any] = {
             "phase": "Running",
-            "conditions": [
-                cond("PodReadyToStartContainers"),
-                cond("Initialized"),
-                cond("Ready"),
-                cond("ContainersReady"),
-            ],
+            "conditions": conditions,
             "hostIP": self.node_ip,
             "hostIPs": [{"ip": self.node_ip}],
             "podIP": ip,

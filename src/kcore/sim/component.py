@@ -101,7 +101,7 @@ class ComponentBackend:
         self.qps = float(opts.get("qps", BENCH_QPS))
         self.burst = int(opts.get("burst", BENCH_BURST))
         self.threaded = bool(opts.get("threaded", True))
-        self.concurrency = int(opts.get("concurrency", 64))
+        self.concurrency = int(opts.get("concurrency", 16))
         self.client: Client | None = None  # the harness's client
         self.scheduler: KubeScheduler | None = None
         self._task: asyncio.Task[None] | None = None

@@ -56,7 +56,7 @@ class HTTPBackend(ComponentBackend):
         return hold() if callable(hold) else contextlib.nullcontext()
 
     async def _connect(self) -> tuple[Client, Client]:
-        from kcore.client.http import HTTPClient
+        from kcore.scheduler.component.app import http_client
 
         self._dir = tempfile.TemporaryDirectory(prefix="kcore-bench-http-")
         data = Path(self._dir.name)
@@ -86,8 +86,8 @@ class HTTPBackend(ComponentBackend):
             )
             self.url = await self._wait_ready()
         kubeconfig = data / "kubeconfig"
-        sched = HTTPClient.from_kubeconfig(kubeconfig, qps=self.qps, burst=self.burst)
-        harness = HTTPClient.from_kubeconfig(kubeconfig, qps=None)
+        sched = http_client(kubeconfig, qps=self.qps, burst=self.burst, connections=64)
+        harness = http_client(kubeconfig, qps=None, burst=1, connections=self.concurrency)
         self._clients = [sched, harness]
         return sched, harness
 

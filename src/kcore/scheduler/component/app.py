@@ -36,17 +36,42 @@ from kcore.scheduler.component.healthz import HealthServer
 from kcore.scheduler.component.scheduler import DEFAULT_BATCH_SIZE, KubeScheduler
 
 if TYPE_CHECKING:
+    from kcore.client.http import HTTPClient
     from kcore.client.informer import SharedInformerFactory
     from kcore.client.interface import Client
     from kcore.util.clock import Clock
     from kcore.util.wait import Rand
 
-__all__ = ["DEFAULT_PORT", "SchedulerApp", "SchedulerOptions", "start"]
+__all__ = ["DEFAULT_PORT", "SchedulerApp", "SchedulerOptions", "http_client", "start"]
 
 log = logging.getLogger("kcore.scheduler")
 
 #: kube-scheduler's secure port; kcore serves plain HTTP on it (health and metrics only).
 DEFAULT_PORT: Final = 10259
+
+
+def http_client(
+    kubeconfig: str | os.PathLike[str] | None,
+    *,
+    qps: float | None,
+    burst: int,
+    connections: int = 64,
+    context: str | None = None,
+) -> HTTPClient:
+    """An :class:`~kcore.client.http.HTTPClient` for ``kubeconfig`` whose connection pool
+    keeps ``connections`` connections alive (httpx keeps 20 by default; with more requests in
+    flight, connections are closed and TLS handshakes repeated)."""
+    import httpx
+
+    from kcore.client.http import HTTPClient
+    from kcore.client.kubeconfig import load_kubeconfig
+
+    cfg = load_kubeconfig(kubeconfig, context=context)
+    transport = httpx.AsyncHTTPTransport(
+        verify=cfg.ssl_context(),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+    return HTTPClient.from_config(cfg, qps=qps, burst=burst, transport=transport)
 
 
 def default_identity() -> str:
