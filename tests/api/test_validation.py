@@ -518,3 +518,234 @@ def test_named_group_kinds_are_qualified_in_messages() -> None:
     )
     assert exc.value.details.group == "apps"
     assert exc.value.details.kind == "Deployment"
+
+
+def _res(resources: dict, **spec: object) -> list[tuple[str, str]]:
+    pod = _pod(**spec)
+    pod["spec"]["containers"][0]["resources"] = resources
+    try:
+        validate_create(pod)
+    except Invalid as err:
+        return [(c.field, c.message) for c in err.details.causes]
+    return []
+
+
+R = "spec.containers[0].resources"
+
+
+@pytest.mark.parametrize(
+    ("resources", "expected"),
+    [
+        pytest.param(
+            {"limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": "1Gi"}}, [], id="standard"
+        ),
+        pytest.param(
+            {"limits": {"example.com/gpu": "2"}, "requests": {"example.com/gpu": "2"}},
+            [],
+            id="extended-equal",
+        ),
+        pytest.param(
+            {
+                "limits": {"memory": "1Gi", "hugepages-2Mi": "4Mi"},
+                "requests": {"memory": "1Gi", "hugepages-2Mi": "4Mi"},
+            },
+            [],
+            id="hugepages-ok",
+        ),
+        pytest.param(
+            {"limits": {"kubernetes.io/foo": "1"}, "requests": {"kubernetes.io/foo": "500m"}},
+            [],
+            id="native-prefixed-overcommit",
+        ),
+        pytest.param(
+            {"limits": {"gpu": "1"}},
+            [
+                (
+                    f"{R}.limits[gpu]",
+                    'Invalid value: "gpu": must be a standard resource type or fully qualified',
+                ),
+                (
+                    f"{R}.limits[gpu]",
+                    'Invalid value: "gpu": must be a standard resource for containers',
+                ),
+            ],
+            id="unqualified",
+        ),
+        pytest.param(
+            {"requests": {"pods": "1"}},
+            [
+                (
+                    f"{R}.requests[pods]",
+                    'Invalid value: "pods": must be a standard resource for containers',
+                )
+            ],
+            id="quota-only-name",
+        ),
+        pytest.param(
+            {
+                "limits": {"requests.example.com/gpu": "1"},
+                "requests": {"requests.example.com/gpu": "1"},
+            },
+            [
+                (
+                    f"{R}.limits[requests.example.com/gpu]",
+                    'Invalid value: "requests.example.com/gpu": doesn\'t follow extended resource name standard',
+                ),
+                (
+                    f"{R}.requests[requests.example.com/gpu]",
+                    'Invalid value: "requests.example.com/gpu": doesn\'t follow extended resource name standard',
+                ),
+            ],
+            id="requests-prefixed-extended",
+        ),
+        pytest.param(
+            {"limits": {"example.com/gpu": "2"}, "requests": {"example.com/gpu": "1"}},
+            [(f"{R}.requests", 'Invalid value: "1": must be equal to example.com/gpu limit of 2')],
+            id="extended-not-equal",
+        ),
+        pytest.param(
+            {"requests": {"example.com/gpu": "1"}},
+            [(f"{R}.limits", "Required value: Limit must be set for non overcommitable resources")],
+            id="extended-without-limit",
+        ),
+        pytest.param(
+            {"limits": {"example.com/gpu": "500m"}, "requests": {"example.com/gpu": "500m"}},
+            [
+                (f"{R}.limits[example.com/gpu]", 'Invalid value: "500m": must be an integer'),
+                (f"{R}.requests[example.com/gpu]", 'Invalid value: "500m": must be an integer'),
+            ],
+            id="extended-fraction",
+        ),
+        pytest.param(
+            {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}},
+            [(f"{R}.requests", 'Invalid value: "2": must be less than or equal to cpu limit of 1')],
+            id="request-over-limit",
+        ),
+        pytest.param(
+            {"limits": {"memory": "-1Gi"}},
+            [(f"{R}.limits[memory]", 'Invalid value: "-1Gi": must be greater than or equal to 0')],
+            id="negative",
+        ),
+        pytest.param(
+            {"limits": {"hugepages-2Mi": "4Mi"}, "requests": {"hugepages-2Mi": "4Mi"}},
+            [(R, "Forbidden: HugePages require cpu or memory")],
+            id="hugepages-alone",
+        ),
+        pytest.param(
+            {
+                "limits": {"memory": "1Gi", "hugepages-2Mi": "4Mi"},
+                "requests": {"hugepages-2Mi": "2Mi"},
+            },
+            [
+                (
+                    f"{R}.requests",
+                    'Invalid value: "2Mi": must be equal to hugepages-2Mi limit of 4Mi',
+                )
+            ],
+            id="hugepages-request-differs",
+        ),
+        pytest.param(
+            {"requests": {"memory": "1Gi", "hugepages-1Gi": "1Gi"}},
+            [(f"{R}.limits", "Required value: Limit must be set for non overcommitable resources")],
+            id="hugepages-without-limit",
+        ),
+        pytest.param(
+            {"limits": {"memory": "1Gi", "hugepages-2Mi": "3Mi"}},
+            [
+                (
+                    f"{R}.limits[hugepages-2Mi]",
+                    'Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
+                )
+            ],
+            id="hugepages-indivisible",
+        ),
+        pytest.param(
+            {"limits": {"memory": "1Gi", "hugepages-x": "2Mi"}},
+            [
+                (
+                    f"{R}.limits[hugepages-x]",
+                    'Invalid value: "2Mi": 2Mi is not positive integer multiple of hugepages-x',
+                )
+            ],
+            id="hugepages-bad-size",
+        ),
+    ],
+)
+def test_container_resource_names_and_values(resources: dict, expected: list) -> None:
+    assert _res(resources) == expected
+
+
+def test_resource_claims_must_name_pod_claims() -> None:
+    claims = {"claims": [{"name": "gpu"}, {"name": "gpu"}, {"name": "fpga"}, {}]}
+    assert _res(claims, resourceClaims=[{"name": "gpu", "resourceClaimName": "c1"}]) == [
+        (f"{R}.claims[1]", 'Duplicate value: "gpu"'),
+        (
+            f"{R}.claims[2]",
+            'Not found: "fpga": must be one of the names in pod.spec.resourceClaims',
+        ),
+        (f"{R}.claims[3]", "Required value"),
+    ]
+
+
+def test_resource_names_of_overhead_node_quota_and_limit_range() -> None:
+    pod = _pod(overhead={"cpu": "100m", "gpu": "1"})
+    assert _causes(pod) == [
+        (
+            "spec.overhead.limits[gpu]",
+            'Invalid value: "gpu": must be a standard resource type or fully qualified',
+        ),
+        (
+            "spec.overhead.limits[gpu]",
+            'Invalid value: "gpu": must be a standard resource for containers',
+        ),
+    ]
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n"},
+        "status": {"capacity": {"cpu": "4", "example.com/gpu": "1500m", "pods": "110"}},
+    }
+    assert _causes(node) == [
+        ("status.capacity.example.com/gpu", 'Invalid value: "1500m": must be an integer')
+    ]
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "q", "namespace": "ns"},
+        "spec": {
+            "hard": {
+                "pods": "10",
+                "requests.cpu": "4",
+                "count/deployments.apps": "5",
+                "requests.example.com/gpu": "2",
+                "hugepages-2Mi": "1Gi",
+                "bogus": "1",
+                "services": "1500m",
+            }
+        },
+    }
+    assert _causes(quota) == [
+        (
+            "spec.hard[bogus]",
+            'Invalid value: "bogus": must be a standard resource type or fully qualified',
+        ),
+        ("spec.hard[bogus]", 'Invalid value: "bogus": must be a standard resource for quota'),
+        ("spec.hard[services]", 'Invalid value: "1500m": must be an integer'),
+    ]
+    lr = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "l", "namespace": "ns"},
+        "spec": {
+            "limits": [
+                {"type": "Container", "max": {"cpu": "2", "storage": "1Gi"}},
+                {"type": "PersistentVolumeClaim", "max": {"storage": "10Gi"}},
+            ]
+        },
+    }
+    assert _causes(lr) == [
+        (
+            "spec.limits[0].max[storage]",
+            'Invalid value: "storage": must be a standard resource for containers',
+        )
+    ]

@@ -266,31 +266,200 @@ def _quantity(v: Any, path: str, errs: _Errs, nonneg: bool = True) -> Quantity |
     return q
 
 
-def _resource_list(rl: Any, path: str, errs: _Errs) -> dict[str, Quantity]:
+# Resource names (pkg/apis/core/helper): the standard names, the integer-valued ones, hugepages.
+_CPU_MEMORY = frozenset({"cpu", "memory"})
+_STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+_INTEGER_RESOURCES = frozenset(
+    {
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+_STANDARD_QUOTA_RESOURCES = _INTEGER_RESOURCES | {
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+}
+_STANDARD_RESOURCES = _STANDARD_QUOTA_RESOURCES | {"storage"}
+_HUGEPAGES = "hugepages-"
+
+
+def _is_hugepages(name: str) -> bool:
+    return name.startswith(_HUGEPAGES)
+
+
+def _is_native_resource(name: str) -> bool:
+    """Unprefixed names and ``*kubernetes.io/`` names."""
+    return "/" not in name or "kubernetes.io/" in name
+
+
+def _is_extended_resource(name: str) -> bool:
+    """A vendor ``domain/name`` that stays a qualified name as ``requests.<name>``."""
+    if _is_native_resource(name) or name.startswith("requests."):
+        return False
+    return not m.is_qualified_name("requests." + name)
+
+
+def _overcommit_allowed(name: str) -> bool:
+    return _is_native_resource(name) and not _is_hugepages(name)
+
+
+def _validate_resource_name(name: str, path: str, errs: _Errs) -> bool:
+    """``validateResourceName``: a qualified name, standard unless fully qualified."""
+    msgs = m.is_qualified_name(name)
+    for msg in msgs:
+        errs.invalid(path, name, msg)
+    if msgs:
+        return False
+    if "/" not in name and not (
+        name in _STANDARD_RESOURCES or _is_hugepages(name) or name.startswith("requests.hugepages-")
+    ):
+        errs.invalid(path, name, "must be a standard resource type or fully qualified")
+        return False
+    return True
+
+
+def _validate_container_resource_name(name: str, path: str, errs: _Errs) -> None:
+    """``validateContainerResourceName``: cpu, memory, ephemeral-storage, hugepages-*, domain/x."""
+    _validate_resource_name(name, path, errs)
+    if "/" not in name:
+        if not (name in _STANDARD_CONTAINER_RESOURCES or _is_hugepages(name)):
+            errs.invalid(path, name, "must be a standard resource for containers")
+    elif not _is_native_resource(name) and not _is_extended_resource(name):
+        errs.invalid(path, name, "doesn't follow extended resource name standard")
+
+
+def _validate_quota_resource_name(name: str, path: str, errs: _Errs) -> None:
+    """``ValidateResourceQuotaResourceName``."""
+    _validate_resource_name(name, path, errs)
+    if "/" not in name and not (
+        name in _STANDARD_QUOTA_RESOURCES
+        or _is_hugepages(name)
+        or name.startswith("requests.hugepages-")
+    ):
+        errs.invalid(path, name, "must be a standard resource for quota")
+
+
+def _validate_quantity_value(name: str, q: Quantity, path: str, errs: _Errs) -> None:
+    """``ValidateResourceQuantityValue``: non-negative; whole numbers for countable resources."""
+    if q.sign() < 0:
+        errs.invalid(path, str(q), "must be greater than or equal to 0")
+    if (name in _INTEGER_RESOURCES or _is_extended_resource(name)) and q.milli_value() % 1000:
+        errs.invalid(path, str(q), "must be an integer")
+
+
+def _hugepage_size_error(name: str, q: Quantity) -> str | None:
+    """``validateResourceQuantityHugePageValue`` for a create (indivisible values refused)."""
+    try:
+        page = parse_quantity(name[len(_HUGEPAGES) :])
+    except QuantityError:
+        page = None
+    if (
+        page is None
+        or page.sign() <= 0
+        or page.milli_value() % 1000
+        or q.value() % page.value() != 0
+    ):
+        return f"{q} is not positive integer multiple of {name}"
+    return None
+
+
+def _resource_list(
+    rl: Any,
+    path: str,
+    errs: _Errs,
+    name_check: Callable[[str, str, _Errs], object] | None = None,
+) -> dict[str, Quantity]:
+    """Parse a ResourceList at ``path`` (keys as ``path[key]``); check names and values."""
     out: dict[str, Quantity] = {}
     if not isinstance(rl, Mapping):
         return out
     for k, v in rl.items():
-        for msg in m.is_qualified_name(str(k)):
-            errs.invalid(f"{path}[{k}]", k, msg)
-        q = _quantity(v, f"{path}[{k}]", errs)
+        key = str(k)
+        kp = f"{path}[{key}]"
+        if name_check is None:
+            for msg in m.is_qualified_name(key):
+                errs.invalid(kp, key, msg)
+        else:
+            name_check(key, kp, errs)
+        q = _quantity(v, kp, errs, nonneg=False)
         if q is not None:
-            out[str(k)] = q
+            _validate_quantity_value(key, q, kp, errs)
+            out[key] = q
     return out
 
 
-def _validate_resources(res: Any, path: str, errs: _Errs) -> None:
+def _validate_resources(
+    res: Any, path: str, errs: _Errs, claim_names: set[str] | None = None
+) -> None:
+    """``ValidateContainerResourceRequirements`` (names, values, requests <= limits, hugepages)."""
     if not isinstance(res, Mapping):
         return
-    limits = _resource_list(res.get("limits"), f"{path}.limits", errs)
-    requests = _resource_list(res.get("requests"), f"{path}.requests", errs)
+    lim_path, req_path = f"{path}.limits", f"{path}.requests"
+    limits = _resource_list(res.get("limits"), lim_path, errs, _validate_container_resource_name)
+    has_cpu_memory = has_hugepages = False
+    for k, q in limits.items():
+        if _is_hugepages(k):
+            has_hugepages = True
+            err = _hugepage_size_error(k, q)
+            if err:
+                errs.invalid(f"{lim_path}[{k}]", str(q), err)
+        has_cpu_memory = has_cpu_memory or k in _CPU_MEMORY
+    requests = _resource_list(
+        res.get("requests"), req_path, errs, _validate_container_resource_name
+    )
     for k, req in requests.items():
         lim = limits.get(k)
-        if lim is not None and req > lim:
-            errs.invalid(
-                f"{path}.requests",
-                str(req),
-                f"must be less than or equal to {k} limit of {lim}",
+        if lim is not None:
+            if req != lim and not _overcommit_allowed(k):
+                errs.invalid(req_path, str(req), f"must be equal to {k} limit of {lim}")
+            elif req > lim:
+                errs.invalid(
+                    req_path, str(req), f"must be less than or equal to {k} limit of {lim}"
+                )
+        elif not _overcommit_allowed(k):
+            errs.required(lim_path, "Limit must be set for non overcommitable resources")
+        if _is_hugepages(k):
+            has_hugepages = True
+            err = _hugepage_size_error(k, req)
+            if err:
+                errs.invalid(f"{req_path}[{k}]", str(req), err)
+        has_cpu_memory = has_cpu_memory or k in _CPU_MEMORY
+    if has_hugepages and not has_cpu_memory:
+        errs.forbidden(path, "HugePages require cpu or memory")
+    if claim_names is None:
+        return
+    seen: set[str] = set()
+    for i, claim in enumerate(res.get("claims") or ()):
+        name = str((claim or {}).get("name") or "") if isinstance(claim, Mapping) else ""
+        cp = f"{path}.claims[{i}]"
+        if not name:
+            errs.required(cp)
+            continue
+        if name in seen:
+            errs.duplicate(cp, name)
+        seen.add(name)
+        if name not in claim_names:
+            errs.causes.append(
+                StatusCause(
+                    "FieldValueNotFound",
+                    f'Not found: "{name}": must be one of the names in pod.spec.resourceClaims',
+                    cp,
+                )
             )
 
 
@@ -410,6 +579,7 @@ def _validate_container(  # noqa: PLR0917
     volumes: set[str],
     for_pod: bool,
     host_network: bool,
+    claim_names: set[str] | None = None,
 ) -> None:
     if not isinstance(c, Mapping):
         return
@@ -431,7 +601,7 @@ def _validate_container(  # noqa: PLR0917
         )
     _validate_ports(c, path, errs, host_network)
     _validate_env(c, path, errs)
-    _validate_resources(c.get("resources"), f"{path}.resources", errs)
+    _validate_resources(c.get("resources"), f"{path}.resources", errs, claim_names or set())
     mounts: set[str] = set()
     for i, vm in enumerate(c.get("volumeMounts") or ()):
         p = f"{path}.volumeMounts[{i}]"
@@ -653,10 +823,15 @@ def validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool = True) -
         errs.required(f"{path}.containers")
     names: set[str] = set()
     host_ports: set[str] = set()
+    claim_names = {
+        str(rc["name"])
+        for rc in spec.get("resourceClaims") or ()
+        if isinstance(rc, Mapping) and rc.get("name")
+    }
     for key in ("initContainers", "containers"):
         for i, c in enumerate(spec.get(key) or ()):
             p = f"{path}.{key}[{i}]"
-            _validate_container(c, p, errs, volumes, for_pod, host_network)
+            _validate_container(c, p, errs, volumes, for_pod, host_network, claim_names)
             if not isinstance(c, Mapping):
                 continue
             name = c.get("name")
@@ -710,7 +885,8 @@ def validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool = True) -
     pp = spec.get("preemptionPolicy")
     if pp is not None and pp not in ("Never", "PreemptLowerPriority"):
         errs.not_supported(f"{path}.preemptionPolicy", pp, ["Never", "PreemptLowerPriority"])
-    _resource_list(spec.get("overhead"), f"{path}.overhead", errs)
+    if spec.get("overhead"):  # validateOverhead: a ResourceRequirements with only limits
+        _validate_resources({"limits": spec["overhead"]}, f"{path}.overhead", errs)
     gates: set[str] = set()
     for i, g in enumerate(spec.get("schedulingGates") or ()):
         gname = (g or {}).get("name") or ""
@@ -820,8 +996,12 @@ def _validate_node(node: Obj, errs: _Errs) -> None:
             "spec.podCIDRs", go_value(spec["podCIDRs"]), "first entry must match `podCIDR`"
         )
     status = node.get("status") or {}
-    _resource_list(status.get("capacity"), "status.capacity", errs)
-    _resource_list(status.get("allocatable"), "status.allocatable", errs)
+    for key in ("capacity", "allocatable"):  # ValidateNodeResources: values only
+        rl = status.get(key)
+        for k, v in rl.items() if isinstance(rl, Mapping) else ():
+            q = _quantity(v, f"status.{key}.{k}", errs, nonneg=False)
+            if q is not None:
+                _validate_quantity_value(str(k), q, f"status.{key}.{k}", errs)
 
 
 def _validate_node_update(new: Obj, old: Obj, errs: _Errs) -> None:
@@ -1392,13 +1572,13 @@ _QUOTA_SCOPES = [
 def _validate_quota(rq: Obj, errs: _Errs) -> None:
     validate_object_meta(rq.get("metadata"), True, m.name_is_dns_subdomain, errs)
     spec = rq.get("spec") or {}
-    _resource_list(spec.get("hard"), "spec.hard", errs)
+    _resource_list(spec.get("hard"), "spec.hard", errs, _validate_quota_resource_name)
     for i, scope in enumerate(spec.get("scopes") or ()):
         if scope not in _QUOTA_SCOPES:
             errs.not_supported(f"spec.scopes[{i}]", scope, _QUOTA_SCOPES)
     status = rq.get("status") or {}
-    _resource_list(status.get("hard"), "status.hard", errs)
-    _resource_list(status.get("used"), "status.used", errs)
+    _resource_list(status.get("hard"), "status.hard", errs, _validate_quota_resource_name)
+    _resource_list(status.get("used"), "status.used", errs, _validate_quota_resource_name)
 
 
 def _validate_limit_range(lr: Obj, errs: _Errs) -> None:
@@ -1411,8 +1591,13 @@ def _validate_limit_range(lr: Obj, errs: _Errs) -> None:
         t = item.get("type") or ""
         if t not in types:
             errs.not_supported(f"{p}.type", t, types)
+        check = (
+            _validate_container_resource_name
+            if t in ("Container", "Pod")
+            else _validate_resource_name
+        )
         lists = {
-            k: _resource_list(item.get(k), f"{p}.{k}", errs)
+            k: _resource_list(item.get(k), f"{p}.{k}", errs, check)
             for k in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
         }
         for res, mx in lists["max"].items():
