@@ -163,6 +163,12 @@ class ReferenceCluster:
                         img_names.append(n)
         self.image_rows = np.array(img_rows, dtype=np.int64)
         self.image_names = np.array(img_names, dtype=object)
+        by_name: dict[str, list[int]] = {}
+        for row, n in zip(img_rows, img_names, strict=True):
+            by_name.setdefault(n, []).append(row)
+        self.rows_with_image: dict[str, NDArray[np.int64]] = {
+            n: np.array(rows, dtype=np.int64) for n, rows in by_name.items()
+        }
         # Namespaces (the API server always sets kubernetes.io/metadata.name) and objects.
         self.namespace_labels: dict[str, dict[str, str]] = {}
         for ns in namespaces:

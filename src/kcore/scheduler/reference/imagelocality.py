@@ -39,8 +39,7 @@ def score(
             continue
         spread = float(cluster.image_num_nodes[image]) / float(cluster.num_nodes)
         contribution = int(float(cluster.image_size[image]) * spread)
-        rows = cluster.image_rows[cluster.image_names == image]
-        total[rows] += contribution
+        total[cluster.rows_with_image.get(image, np.zeros(0, dtype=np.int64))] += contribution
     max_threshold = MAX_CONTAINER_THRESHOLD * pod.num_containers
     clamped = np.where(total < MIN_THRESHOLD, MIN_THRESHOLD, np.minimum(total, max_threshold))
     raw = MAX_NODE_SCORE * (clamped - MIN_THRESHOLD) // (max_threshold - MIN_THRESHOLD)

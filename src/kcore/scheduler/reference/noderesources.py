@@ -105,14 +105,20 @@ def fit_filter(
     mask[~cluster.live] = 0
     codes = np.where(unresolvable, int(Code.UnschedulableAndUnresolvable), int(Code.Unschedulable))
     codes = np.where(mask != 0, codes, 0).astype(np.uint8)
-    distinct, inverse = np.unique(mask, return_inverse=True)
+    # One reason set per distinct failing mask, in mask order (masks are small: one bit per
+    # check, so a lookup table indexed by mask replaces a sort).
+    if mask.max(initial=0) < 1 << 16:
+        distinct = np.flatnonzero(np.bincount(mask))
+    else:
+        distinct = np.unique(mask)
+    distinct = distinct[distinct != 0]
     reason_sets = tuple(
         tuple(reasons[k] for k in range(len(reasons)) if (int(m) >> k) & 1) for m in distinct
     )
-    # Reason sets are listed in order of their masks; the passing mask (0) has no entry.
-    offset = 1 if distinct.size and distinct[0] == 0 else 0
-    reason_ids = np.where(mask != 0, inverse.reshape(-1) - offset, -1).astype(np.int16)
-    return FilterOutcome(NAME, codes, reason_ids, reason_sets[offset:])
+    reason_ids = np.full(cluster.size, -1, dtype=np.int16)
+    failing_rows = mask != 0
+    reason_ids[failing_rows] = np.searchsorted(distinct, mask[failing_rows])
+    return FilterOutcome(NAME, codes, reason_ids, reason_sets)
 
 
 # --- Score inputs ------------------------------------------------------------------------
