@@ -446,3 +446,76 @@ def test_ssa_two_managers_disjoint_keys_never_conflict(
     assert both["metadata"].get("labels", {}) == {**a, **b}
     dropped = P.server_side_apply(both, _cm({}), manager="m1", now=3)
     assert dropped["metadata"].get("labels", {}) == b
+
+
+def _dep(*names: str, env: list[str] | None = None) -> dict:
+    containers: list[dict] = [{"name": n, "image": f"{n}:1"} for n in names]
+    if env is not None:
+        containers[0]["env"] = [{"name": e, "value": "1"} for e in env]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"template": {"spec": {"containers": containers}}},
+    }
+
+
+def _names(obj: dict) -> list[str]:
+    return [c["name"] for c in obj["spec"]["template"]["spec"]["containers"]]
+
+
+def test_ssa_list_order_follows_the_applied_configuration() -> None:
+    """Applied items come out in applied order (structured-merge-diff >= 4.2); items owned by
+    others keep their place relative to the shared items around them."""
+    live = P.server_side_apply({}, _dep("a", "b", "c"), manager="m1", now=1)
+    assert _names(live) == ["a", "b", "c"]
+    reordered = P.server_side_apply(live, _dep("c", "a", "b"), manager="m1", now=2)
+    assert _names(reordered) == ["c", "a", "b"]
+    prepended = P.server_side_apply(live, _dep("z", "a", "b", "c"), manager="m1", now=2)
+    assert _names(prepended) == ["z", "a", "b", "c"]
+    # "x" belongs to another manager
+    with_x = P.server_side_apply(live, _dep("a", "x"), manager="m2", now=3)
+    assert _names(with_x) == ["a", "b", "c", "x"]
+    # reversed: "x" follows "c", its live predecessor, which now comes first
+    swapped = P.server_side_apply(with_x, _dep("c", "b", "a"), manager="m1", now=4)
+    assert _names(swapped) == ["c", "x", "b", "a"]
+    inserted = P.server_side_apply(with_x, _dep("a", "n", "b", "c"), manager="m1", now=4)
+    assert _names(inserted) == ["a", "n", "b", "c", "x"]
+
+
+def test_ssa_set_list_order_and_nested_map_list() -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    one = P.server_side_apply(
+        {}, {**cm, "metadata": {"name": "c", "finalizers": ["a/x", "b/y"]}}, manager="m", now=1
+    )
+    two = P.server_side_apply(
+        one, {**cm, "metadata": {"name": "c", "finalizers": ["c/z", "b/y", "a/x"]}}, manager="m"
+    )
+    assert two["metadata"]["finalizers"] == ["c/z", "b/y", "a/x"]
+    env = P.server_side_apply({}, _dep("a", env=["X", "Y"]), manager="m", now=1)
+    env2 = P.server_side_apply(env, _dep("a", env=["Y", "Z", "X"]), manager="m", now=2)
+    got = env2["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["name"] for e in got] == ["Y", "Z", "X"]
+
+
+def test_ssa_removal_drops_emptied_maps_and_lists() -> None:
+    """A map or list emptied by removing dropped fields becomes null, as upstream."""
+    one = P.server_side_apply({}, _cm({"a": "1"}, {"k": "v"}), manager="m1", now=1)
+    gone = P.server_side_apply(one, {**_cm({}), "metadata": {"name": "c"}}, manager="m1", now=2)
+    assert "labels" not in gone["metadata"]
+    assert "data" not in gone
+    assert set(_fields(gone, "m1")) == set(), "nothing left to own"
+    # another manager's key keeps the map
+    two = P.server_side_apply(one, _cm({"b": "2"}), manager="m2", now=2)
+    kept = P.server_side_apply(two, {**_cm({}), "metadata": {"name": "c"}}, manager="m1", now=3)
+    assert kept["metadata"]["labels"] == {"b": "2"}
+    # an empty map applied as a value of its own stays
+    empty_owner = P.server_side_apply(one, _cm({}), manager="m3", now=2)
+    still = P.server_side_apply(
+        empty_owner, {**_cm({}), "metadata": {"name": "c"}}, manager="m1", now=3
+    )
+    assert still["metadata"]["labels"] == {}
+    # a list emptied by removing its last element goes too
+    env = P.server_side_apply({}, _dep("a", env=["X"]), manager="m", now=1)
+    no_env = P.server_side_apply(env, _dep("a"), manager="m", now=2)
+    assert "env" not in no_env["spec"]["template"]["spec"]["containers"][0]

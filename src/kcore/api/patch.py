@@ -23,7 +23,7 @@ untouched.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -608,6 +608,60 @@ def _remove_path(obj: Any, path: FieldPath) -> None:
         parent[:] = [x for x in parent if x != val]
 
 
+def _merge_ordered(
+    lhs: list[Any],
+    rhs: list[Any],
+    key: Callable[[Any], str],
+    merge: Callable[[Any, Any], Any],
+) -> list[Any]:
+    """Merge two associative lists as structured-merge-diff does (since v4.2).
+
+    Items of ``rhs`` (the applied configuration) come out in ``rhs`` order; items only in
+    ``lhs`` (the live object) keep their place relative to the shared items around them.
+    """
+    lkeys = [key(x) for x in lhs]
+    rkeys = [key(x) for x in rhs]
+    lmap: dict[str, Any] = {}
+    for k, x in zip(lkeys, lhs, strict=True):
+        lmap.setdefault(k, x)
+    rmap = dict(zip(rkeys, rhs, strict=True))
+    shared = iter([k for k in rkeys if k in lmap])
+    next_shared = next(shared, None)
+    merged: set[str] = set()
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(lkeys) or ri < len(rkeys):
+        if li < len(lkeys) and ri < len(rkeys):
+            pe = lkeys[li]
+            if pe == rkeys[ri]:
+                merged.add(pe)
+                out.append(merge(lmap[pe], rmap[pe]))
+                li += 1
+                ri += 1
+                next_shared = next(shared, None)
+                continue
+            if pe in rmap and next_shared is not None and next_shared != pe:
+                li += 1  # a shared item, but not the one due in this round
+                continue
+        if li < len(lkeys):
+            pe = lkeys[li]
+            if pe not in rmap:
+                out.append(deep_copy(lhs[li]))
+                li += 1
+                continue
+            if pe in merged:
+                li += 1
+                continue
+        if ri < len(rkeys):
+            pe = rkeys[ri]
+            merged.add(pe)
+            out.append(merge(lmap.get(pe), rmap[pe]))
+            ri += 1
+            if next_shared is not None and next_shared == pe:
+                next_shared = next(shared, None)
+    return out
+
+
 def _ssa_merge(live: Any, config: Any, ref: str | None, fl: schema.Field | None) -> Any:
     if isinstance(config, Mapping) and isinstance(live, Mapping) and not _is_atomic(ref, fl):
         out = dict(live)
@@ -617,29 +671,23 @@ def _ssa_merge(live: Any, config: Any, ref: str | None, fl: schema.Field | None)
         return out
     if isinstance(config, list) and isinstance(live, list) and fl is not None:
         if fl.list_type == "set":
-            merged = [deep_copy(x) for x in live]
-            merged.extend(deep_copy(x) for x in config if x not in live)
-            return merged
+            return _merge_ordered(
+                live,
+                config,
+                lambda x: json.dumps(x, sort_keys=True),
+                lambda _lv, cv: deep_copy(cv),
+            )
         if fl.list_type == "map" and fl.map_keys:
             elem = ref[2:] if ref and ref.startswith("[]") else None
             keys = fl.map_keys
-            merged = [deep_copy(x) for x in live]
-            for item in config:
-                if not isinstance(item, Mapping):
-                    continue
-                idx = next(
-                    (
-                        i
-                        for i, x in enumerate(merged)
-                        if isinstance(x, Mapping) and all(x.get(k) == item.get(k) for k in keys)
-                    ),
-                    None,
-                )
-                if idx is None:
-                    merged.append(deep_copy(item))
-                else:
-                    merged[idx] = _ssa_merge(merged[idx], item, elem, None)
-            return merged
+            live_items = [x for x in live if isinstance(x, Mapping)]
+            config_items = [x for x in config if isinstance(x, Mapping)]
+            return _merge_ordered(
+                live_items,
+                config_items,
+                lambda x: _key_token(x, keys),
+                lambda lv, cv: deep_copy(cv) if lv is None else _ssa_merge(lv, cv, elem, None),
+            )
     return deep_copy(config)
 
 
@@ -800,12 +848,28 @@ def server_side_apply(
         new_entries.append({**e, "fieldsV1": _to_trie(remaining)} if remaining != fs else e)
     targets = {p[:-1] if p[-1] == "." else p for p in previous - applied}
     removed: list[FieldPath] = []
+    owned = owned_by_others | applied
     for target in sorted(targets, key=lambda p: (len(p), p)):  # shallowest first
         if any(target[: len(r)] == r for r in removed):
             continue
         if not _covers(owned_by_others, target) and not _covers(applied, target):
             _remove_path(merged, target)
             removed.append(target)
+            # A map or list emptied by the removal becomes null (structured-merge-diff), so the
+            # parent key goes too, unless someone owns it as a value of its own (``labels: {}``).
+            parent = target[:-1]
+            has, value = _value_at(merged, parent)
+            if (
+                parent
+                and parent[-1].startswith("f:")
+                and has
+                and isinstance(value, (dict, list))
+                and not value
+                and parent not in owned
+                and (*parent, ".") not in owned
+            ):
+                _remove_path(merged, parent)
+                removed.append(parent)
     mine = _entry(manager, "Apply", api_version, now, applied, subresource)
     old_index = next((i for i, e in enumerate(entries) if _entry_key(e) == me), None)
     if old_index is None:
