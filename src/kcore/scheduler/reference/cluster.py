@@ -180,6 +180,7 @@ class ReferenceCluster:
             self.namespace_labels[n] = labels
         self.objects: tuple[Mapping[str, Any], ...] = tuple(objects)
         self._label_values: dict[str, list[str]] = {}
+        self._label_domains: dict[str, tuple[NDArray[np.int64], list[str]]] = {}
 
     # --- labels --------------------------------------------------------------------------
     def label_ids(self, key: str) -> NDArray[np.int32]:
@@ -211,9 +212,13 @@ class ReferenceCluster:
         Rows without the label map to the value ``""`` (a label explicitly set to ``""`` is the
         same domain, as in kube-scheduler's string-keyed maps).
         """
-        values = [*self.label_values(key), ""]
-        names, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
-        return inverse[self.label_ids(key)].astype(np.int64), [str(n) for n in names]
+        cached = self._label_domains.get(key)
+        if cached is None:
+            values = [*self.label_values(key), ""]
+            names, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
+            cached = (inverse[self.label_ids(key)].astype(np.int64), [str(n) for n in names])
+            self._label_domains[key] = cached
+        return cached
 
     # --- taints --------------------------------------------------------------------------
     def taint_count(self, selected: Sequence[bool]) -> NDArray[np.int64]:
