@@ -749,3 +749,114 @@ def test_resource_names_of_overhead_node_quota_and_limit_range() -> None:
             'Invalid value: "storage": must be a standard resource for containers',
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param(
+            {"dnsPolicy": "None"},
+            [
+                (
+                    "spec.dnsConfig",
+                    "Required value: must provide `dnsConfig` when `dnsPolicy` is None",
+                )
+            ],
+            id="none-without-config",
+        ),
+        pytest.param(
+            {"dnsPolicy": "None", "dnsConfig": {"searches": ["a.local"]}},
+            [
+                (
+                    "spec.dnsConfig.nameservers",
+                    "Required value: must provide at least one DNS nameserver when `dnsPolicy` is None",
+                )
+            ],
+            id="none-without-nameservers",
+        ),
+        pytest.param(
+            {"dnsConfig": {"nameservers": ["1.1.1.1", "8.8.8.8", "9.9.9.9", "10.0.0.1"]}},
+            [
+                (
+                    "spec.dnsConfig.nameservers",
+                    'Invalid value: []string{"1.1.1.1", "8.8.8.8", "9.9.9.9", "10.0.0.1"}: must not have more than 3 nameservers',
+                )
+            ],
+            id="four-nameservers",
+        ),
+        pytest.param(
+            {"dnsConfig": {"nameservers": ["dns.local"]}},
+            [
+                (
+                    "spec.dnsConfig.nameservers[0]",
+                    'Invalid value: "dns.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+                )
+            ],
+            id="nameserver-not-ip",
+        ),
+        pytest.param(
+            {"dnsConfig": {"searches": [f"s{i}.example.com" for i in range(33)]}},
+            [
+                (
+                    "spec.dnsConfig.searches",
+                    "Invalid value: []string{"
+                    + ", ".join(f'"s{i}.example.com"' for i in range(33))
+                    + "}: must not have more than 32 search paths",
+                )
+            ],
+            id="too-many-searches",
+        ),
+        pytest.param(
+            {
+                "dnsConfig": {
+                    "searches": ["a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60] * 9
+                }
+            },
+            [
+                (
+                    "spec.dnsConfig.searches",
+                    "Invalid value: []string{"
+                    + ", ".join(
+                        ['"' + "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + '"']
+                        * 9
+                    )
+                    + "}: must not have more than 2048 characters (including spaces) in the search list",
+                )
+            ],
+            id="search-list-too-long",
+        ),
+        pytest.param(
+            {
+                "dnsConfig": {
+                    "searches": ["ok.local.", "Bad_Domain"],
+                    "options": [{"name": "ndots", "value": "2"}, {"value": "1"}],
+                }
+            },
+            [
+                (
+                    "spec.dnsConfig.searches[1]",
+                    "Invalid value: \"Bad_Domain\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                ),
+                ("spec.dnsConfig.options[1]", "Required value: must not be empty"),
+            ],
+            id="search-and-option",
+        ),
+    ],
+)
+def test_pod_dns_config(spec: dict, expected: list) -> None:
+    assert _causes(_pod(**spec)) == expected
+
+
+def test_string_lists_render_as_go_values() -> None:
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n"},
+        "spec": {"podCIDR": "10.0.0.0/24", "podCIDRs": ["10.0.1.0/24", "fd00::/64"]},
+    }
+    assert _causes(node) == [
+        (
+            "spec.podCIDRs",
+            'Invalid value: []string{"10.0.1.0/24", "fd00::/64"}: first entry must match `podCIDR`',
+        )
+    ]

@@ -53,6 +53,8 @@ def go_value(value: Any) -> Any:
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         inner = ",".join(f'"{k}":"{v}"' for k, v in sorted(value.items()))
         return _Raw(f"map[string]string{{{inner}}}")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return _Raw("[]string{" + ", ".join(json.dumps(v) for v in value) + "}")
     if isinstance(value, (dict, list)):
         return _Raw(json.dumps(value, sort_keys=True, separators=(",", ":")))
     return value
@@ -811,6 +813,58 @@ def _validate_spread(constraints: Any, path: str, errs: _Errs) -> None:
         validate_label_selector(c.get("labelSelector"), f"{p}.labelSelector", errs)
 
 
+# Limits from libc name resolution (ExpandedDNSConfig limits, GA since 1.28).
+MAX_DNS_NAMESERVERS = 3
+MAX_DNS_SEARCH_PATHS = 32
+MAX_DNS_SEARCH_LIST_CHARS = 2048
+
+
+def _validate_dns_config(cfg: Any, policy: Any, path: str, errs: _Errs) -> None:
+    """``validatePodDNSConfig``."""
+    if policy == "None":
+        if not isinstance(cfg, Mapping):
+            errs.required(path, "must provide `dnsConfig` when `dnsPolicy` is None")
+            return
+        if not cfg.get("nameservers"):
+            errs.required(
+                f"{path}.nameservers",
+                "must provide at least one DNS nameserver when `dnsPolicy` is None",
+            )
+            return
+    if not isinstance(cfg, Mapping):
+        return
+    servers = [str(x) for x in cfg.get("nameservers") or ()]
+    if len(servers) > MAX_DNS_NAMESERVERS:
+        errs.invalid(
+            f"{path}.nameservers",
+            go_value(servers),
+            f"must not have more than {MAX_DNS_NAMESERVERS} nameservers",
+        )
+    for i, ns in enumerate(servers):
+        for msg in m.is_valid_ip(ns):
+            errs.invalid(f"{path}.nameservers[{i}]", ns, msg)
+    searches = [str(x) for x in cfg.get("searches") or ()]
+    if len(searches) > MAX_DNS_SEARCH_PATHS:
+        errs.invalid(
+            f"{path}.searches",
+            go_value(searches),
+            f"must not have more than {MAX_DNS_SEARCH_PATHS} search paths",
+        )
+    if len(" ".join(searches)) > MAX_DNS_SEARCH_LIST_CHARS:
+        errs.invalid(
+            f"{path}.searches",
+            go_value(searches),
+            f"must not have more than {MAX_DNS_SEARCH_LIST_CHARS} characters (including spaces) "
+            "in the search list",
+        )
+    for i, search in enumerate(searches):
+        for msg in m.is_dns1123_subdomain(search.removesuffix(".")):
+            errs.invalid(f"{path}.searches[{i}]", search.removesuffix("."), msg)
+    for i, opt in enumerate(cfg.get("options") or ()):
+        if not isinstance(opt, Mapping) or not opt.get("name"):
+            errs.required(f"{path}.options[{i}]", "must not be empty")
+
+
 def validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool = True) -> None:
     """``ValidatePodSpec`` (``for_pod=False`` for templates: images may be empty there)."""
     if not isinstance(spec, Mapping):
@@ -856,8 +910,7 @@ def validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool = True) -
     dp = spec.get("dnsPolicy")
     if dp is not None and dp not in _DNS_POLICIES:
         errs.not_supported(f"{path}.dnsPolicy", dp, _DNS_POLICIES)
-    if dp == "None" and not (spec.get("dnsConfig") or {}).get("nameservers"):
-        errs.required(f"{path}.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None")
+    _validate_dns_config(spec.get("dnsConfig"), dp, f"{path}.dnsConfig", errs)
     ads = spec.get("activeDeadlineSeconds")
     if ads is not None and (not _is_int(ads) or not 1 <= ads <= _MAX_INT32):
         errs.invalid(f"{path}.activeDeadlineSeconds", ads, m.inclusive_range_error(1, _MAX_INT32))
