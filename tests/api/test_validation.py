@@ -7,6 +7,7 @@ import copy
 
 import pytest
 
+from kcore.api import schema
 from kcore.api.defaults import apply_defaults
 from kcore.api.errors import Invalid
 from kcore.api.validation import validate_create, validate_update
@@ -859,4 +860,40 @@ def test_string_lists_render_as_go_values() -> None:
             "spec.podCIDRs",
             'Invalid value: []string{"10.0.1.0/24", "fd00::/64"}: first entry must match `podCIDR`',
         )
+    ]
+
+
+def test_every_schema_volume_source_is_a_volume_type() -> None:
+    """In-tree sources (gcePersistentDisk, iscsi, ...) are accepted end to end: pruning keeps
+    them, defaulting does not add an emptyDir, validation counts them as the volume's type."""
+    sources = [
+        fl.name for fl in schema.lookup("io.k8s.api.core.v1.Volume").fields if fl.name != "name"
+    ]
+    assert len(sources) == 30
+    for src in sources:
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "d"},
+            "spec": {
+                "containers": [{"name": "c", "image": "i"}],
+                "volumes": [{"name": "v", src: {}}],
+            },
+        }
+        pruned, warnings = schema.prune(pod)
+        assert warnings == [], src
+        out = apply_defaults(pruned)
+        assert [k for k in out["spec"]["volumes"][0] if k != "name"] == [src]
+        if src in ("persistentVolumeClaim", "hostPath"):  # their path / claimName is required
+            assert _causes(out) == [
+                (
+                    f"spec.volumes[0].{src}.{'claimName' if src[0] == 'p' else 'path'}",
+                    "Required value",
+                )
+            ]
+        else:
+            validate_create(out)
+    two = _pod(volumes=[{"name": "v", "iscsi": {}, "gitRepo": {}}])
+    assert _causes(two) == [
+        ("spec.volumes[0].iscsi", "Forbidden: may not specify more than 1 volume type")
     ]

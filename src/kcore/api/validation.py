@@ -636,6 +636,26 @@ _VOLUME_SOURCES = (
     "csi",
     "ephemeral",
     "image",
+    # in-tree sources, deprecated upstream but still accepted
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
 )
 
 
