@@ -394,13 +394,15 @@ def _scenario_pod(
                 term["matchExpressions"] = [
                     _node_expression(rnd) for _ in range(int(rnd.integers(1, 3)))
                 ]
-            if _chance(rnd, 0.25) and node_names:
+            if _chance(rnd, 0.4) and node_names:
+                # One or two name fields: two `In` fields naming different nodes conflict.
                 term["matchFields"] = [
                     {
                         "key": "metadata.name",
                         "operator": _pick(rnd, ["In", "In", "NotIn"]),
                         "values": [_pick(rnd, node_names)],
                     }
+                    for _ in range(int(rnd.integers(1, 3)))
                 ]
             terms.append(term)
         na["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": terms}
