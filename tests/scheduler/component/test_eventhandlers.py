@@ -16,7 +16,6 @@ import pytest
 from kcore.scheduler.backend.queue import ActionType as A
 from kcore.scheduler.component.eventhandlers import (
     assigned_pod,
-    binding_changed_more,
     has_required_affinity_terms,
     node_cache_changed,
     node_scheduling_properties_change,
@@ -147,15 +146,12 @@ def test_node_cache_changed_ignores_heartbeats_but_not_images() -> None:
     assert node_cache_changed(old, make_node("n").unschedulable().obj())
 
 
-def test_pod_cache_changed_and_binding_comparison() -> None:
-    pending = _pod()
-    bound = copy.deepcopy(pending)
-    bound["spec"]["nodeName"] = "n1"
+def test_pod_cache_changed() -> None:
+    bound = _pod(nodeName="n1")
     bound["status"]["conditions"] = [{"type": "PodScheduled", "status": "True"}]
-    assert not binding_changed_more(pending, bound)
     relabelled = copy.deepcopy(bound)
     relabelled["metadata"]["labels"] = {"x": "y"}
-    assert binding_changed_more(pending, relabelled)
+    assert pod_cache_changed(bound, relabelled)
     running = copy.deepcopy(bound)
     running["status"]["phase"] = "Running"
     assert not pod_cache_changed(bound, running)

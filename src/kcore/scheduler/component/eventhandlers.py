@@ -26,7 +26,6 @@ from kcore.scheduler.backend.queue import DEFAULT_SCHEDULER_NAME, ActionType
 
 __all__ = [
     "assigned_pod",
-    "binding_changed_more",
     "has_required_affinity_terms",
     "node_cache_changed",
     "node_scheduling_properties_change",
@@ -155,24 +154,6 @@ def pod_cache_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return _status(old).get("startTime") != _status(new).get("startTime")
 
 
-def binding_changed_more(pending: Mapping[str, Any], bound: Mapping[str, Any]) -> bool:
-    """Whether ``bound`` (the pod as the API shows it after our binding) differs from the
-    ``pending`` object we scheduled in more than ``spec.nodeName`` and the status."""
-    ps, bs = _spec(pending), _spec(bound)
-    if len(bs) != len(ps) + (0 if "nodeName" in ps else 1):
-        return True
-    for k, v in bs.items():
-        if k != "nodeName" and ps.get(k, _MISSING) != v:
-            return True
-    pm, bm = _md(pending), _md(bound)
-    return (
-        pm.get("labels") != bm.get("labels")
-        or pm.get("uid") != bm.get("uid")
-        or pm.get("deletionTimestamp") != bm.get("deletionTimestamp")
-    )
-
-
-_MISSING: Final = object()
 _NODE_CACHE_STATUS: Final = ("allocatable", "images", "addresses")
 
 

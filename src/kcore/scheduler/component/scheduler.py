@@ -67,7 +67,6 @@ from kcore.scheduler.backend.queue import (
 )
 from kcore.scheduler.component.eventhandlers import (
     assigned_pod,
-    binding_changed_more,
     has_required_affinity_terms,
     node_cache_changed,
     node_scheduling_properties_change,
@@ -158,6 +157,7 @@ class _Binding:
     enqueued: float
     state: str = "queued"
     cancelled: bool = False
+    stale: bool = False  # the pod changed (spec/labels) after it was scheduled
 
 
 @dataclass
@@ -292,6 +292,9 @@ class KubeScheduler:
         # Deferred handler calls while a batch runs in the worker thread.
         self._in_batch = False
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        # New plain pods not yet handed to the queue (see _flush_adds); _queued_adds: their keys.
+        self._adds: list[tuple[str, str, int, str]] = []
+        self._queued_adds: set[str] = set()
         self._bind_q: deque[_Binding] = deque()
         self._bind_ready = asyncio.Event()
         self._binds_in_flight = 0
@@ -390,7 +393,7 @@ class KubeScheduler:
     def idle(self) -> bool:
         """True when no pod is ready or backing off, none is being scheduled or bound, and no
         API write is pending (so nothing happens without a new cluster event)."""
-        if self._busy or self._binds_in_flight or self._bind_q or self._deferred:
+        if self._busy or self._binds_in_flight or self._bind_q or self._deferred or self._adds:
             return False
         p = self.queue.pending_pods()
         if p.active or p.backoff or p.in_flight:
@@ -491,6 +494,8 @@ class KubeScheduler:
         if self._in_batch:
             self._deferred.append((fn, args))
             return
+        if self._adds and fn != self._on_pod_add:
+            self._flush_adds()
         fn(*args)
 
     def _drain_deferred(self) -> None:
@@ -526,6 +531,8 @@ class KubeScheduler:
         if a_new:
             if a_old:
                 self._update_pod_in_cache(old, new)
+                return
+            if self._confirm_binding(new):
                 return
             if responsible_for_pod(old, self.profiles):
                 self._delete_pod_from_scheduling_queue(old, bound=True)
@@ -579,6 +586,19 @@ class KubeScheduler:
         spec = pod.get("spec") or {}
         gated = SCHEDULING_GATES if spec.get("schedulingGates") else None
         nominated = (pod.get("status") or {}).get("nominatedNodeName") or None
+        if (
+            prev is None
+            and gated is None
+            and nominated is None
+            and not has_required_affinity_terms(pod)
+            and key not in self._queued_adds
+        ):
+            # A plain new pod: queued in bulk (one native call) before the next pop.
+            self._adds.append((key, uid, pod_priority(pod), profile))
+            self._queued_adds.add(key)
+            self._wake.set()
+            return
+        self._flush_adds()
         try:
             kind = self.queue.add(
                 key,
@@ -593,15 +613,49 @@ class KubeScheduler:
             if nominated:
                 self.frameworks.add_nominated_pod(pod, nominated)
         except ValueError:
-            kind = self._queue_update(
-                key, pod=pod, actions=ActionType.UPDATE, now=now, old=None, new=pod
-            )
+            kind = self._queue_update(key, pod=pod, actions=ActionType.UPDATE, now=now)
         self.metrics.queue_incoming_pods.inc(
             1,
             "gated" if gated else kind.value if kind is not QueueKind.NONE else "active",
             "PodAdd",
         )
         self._wake.set()
+
+    def _flush_adds(self) -> None:
+        """Queue the buffered new pods (``add_batch`` per profile), in arrival order."""
+        adds = self._adds
+        if not adds:
+            return
+        self._adds = []
+        self._queued_adds.clear()
+        now = self.clock.monotonic()
+        by_profile: dict[str, tuple[list[str], list[str], list[int]]] = {}
+        for key, uid, prio, profile in adds:
+            g = by_profile.get(profile)
+            if g is None:
+                g = by_profile[profile] = ([], [], [])
+            g[0].append(key)
+            g[1].append(uid)
+            g[2].append(prio)
+        for profile, (keys, uids, prios) in by_profile.items():
+            try:
+                n = self.queue.add_batch(
+                    keys, now, uids=uids, priorities=prios, scheduler_name=profile
+                )
+            except ValueError:
+                # One of them is known already (re-created meanwhile): one by one.
+                n = 0
+                for key, uid, prio in zip(keys, uids, prios, strict=True):
+                    try:
+                        self.queue.add(key, now, uid=uid, priority=prio, scheduler_name=profile)
+                        n += 1
+                    except ValueError:
+                        entry = self._pending.get(key)
+                        if entry is not None:
+                            self._queue_update(
+                                key, pod=entry.pod, actions=ActionType.UPDATE, now=now
+                            )
+            self.metrics.queue_incoming_pods.inc(n, "active", "PodAdd")
 
     def _queue_update(
         self,
@@ -610,8 +664,6 @@ class KubeScheduler:
         pod: Mapping[str, Any],
         actions: ActionType,
         now: float,
-        old: Mapping[str, Any] | None,
-        new: Mapping[str, Any] | None,
     ) -> QueueKind:
         spec = pod.get("spec") or {}
         return self.queue.update(
@@ -624,8 +676,6 @@ class KubeScheduler:
             gated_by=SCHEDULING_GATES if spec.get("schedulingGates") else None,
             nominated_node_name=(pod.get("status") or {}).get("nominatedNodeName") or None,
             has_required_affinity_terms=has_required_affinity_terms(pod),
-            old_obj=old,
-            new_obj=new,
         )
 
     def _update_pod_in_scheduling_queue(
@@ -642,9 +692,13 @@ class KubeScheduler:
         entry.pod = new
         if entry.profile != scheduler_name_of(new):
             entry.profile = scheduler_name_of(new)
-        if key in self._assumed:
-            return  # being bound: skipPodUpdate
         actions = pod_scheduling_properties_change(old, new)
+        b = self._assumed.get(key)
+        if b is not None:
+            # Being bound (skipPodUpdate): the cache takes the new object once it is bound.
+            if actions is not ActionType.NONE:
+                b.stale = True
+            return
         old_nnn = (old.get("status") or {}).get("nominatedNodeName")
         new_nnn = (new.get("status") or {}).get("nominatedNodeName")
         if actions is ActionType.NONE and old_nnn == new_nnn:
@@ -658,9 +712,7 @@ class KubeScheduler:
                 self.frameworks.add_nominated_pod(new, new_nnn)
             elif not entry.nominated:
                 self.frameworks.delete_nominated_pod_if_exists(*key.split("/", 1))
-        self._queue_update(
-            key, pod=new, actions=actions, now=self.clock.monotonic(), old=old, new=new
-        )
+        self._queue_update(key, pod=new, actions=actions, now=self.clock.monotonic())
         self._wake.set()
 
     def _delete_pod_from_scheduling_queue(
@@ -676,9 +728,37 @@ class KubeScheduler:
         if entry is not None and not bound:
             self.frameworks.delete_nominated_pod_if_exists(*key.split("/", 1))
             self.queue.move_all_to_active_or_backoff_queue(
-                EVENT_UNSCHEDULED_POD_DELETE, self.clock.monotonic(), pod, None
+                EVENT_UNSCHEDULED_POD_DELETE, self.clock.monotonic()
             )
             self._wake.set()
+
+    def _confirm_binding(self, pod: Mapping[str, Any]) -> bool:
+        """The informer shows a pod bound by our own (finished) binding: the cache already
+        holds it and the queue is done with it, so only the bookkeeping moves (the common
+        case, kept lean). False if the pod needs the general path."""
+        md = pod["metadata"]
+        key = f"{md['namespace']}/{md['name']}"
+        b = self._assumed.get(key)
+        node = pod["spec"]["nodeName"]
+        if (
+            b is None
+            or b.state != "bound"
+            or b.cancelled
+            or b.stale
+            or b.node != node
+            or b.uid != md.get("uid")
+        ):
+            return False
+        del self._assumed[key]
+        self._assumed_on[node].discard(key)
+        self._pending.pop(key, None)
+        self._bound_node[key] = node
+        bound = self._bound_on.get(node)
+        if bound is None:
+            bound = self._bound_on[node] = set()
+        bound.add(key)
+        self.queue.assigned_pod_added(key, self.clock.monotonic())
+        return True
 
     def _add_pod_to_cache(self, pod: Mapping[str, Any]) -> None:
         key = meta_namespace_key(pod)
@@ -692,10 +772,10 @@ class KubeScheduler:
                 # Our binding, confirmed by the API (maybe before its response arrived).
                 if b.state != "bound":
                     self.frameworks.finish_binding(b.namespace, b.name)
-                if binding_changed_more(b.pod, pod):
+                if b.stale:
                     self.frameworks.update_pod(pod)
                 self._track_bound(key, node)
-                self.queue.assigned_pod_added(key, self.clock.monotonic(), pod)
+                self.queue.assigned_pod_added(key, self.clock.monotonic())
                 return
             # Bound elsewhere (another scheduler): our request fails or is skipped.
             self._cancel_binding(b)
@@ -706,7 +786,7 @@ class KubeScheduler:
         self._track_bound(key, node)
         if node in self._nodes:
             self.frameworks.add_pod(pod)
-        self.queue.assigned_pod_added(key, self.clock.monotonic(), pod)
+        self.queue.assigned_pod_added(key, self.clock.monotonic())
         self._wake.set()
 
     def _track_bound(self, key: str, node: str) -> None:
@@ -726,7 +806,7 @@ class KubeScheduler:
             self.frameworks.update_pod(new)
         actions = pod_scheduling_properties_change(old, new)
         if actions is not ActionType.NONE:
-            self.queue.assigned_pod_updated(key, self.clock.monotonic(), actions, old, new)
+            self.queue.assigned_pod_updated(key, self.clock.monotonic(), actions)
             self._wake.set()
 
     def _delete_pod_from_cache(self, pod: Mapping[str, Any]) -> None:
@@ -740,7 +820,7 @@ class KubeScheduler:
             self._drop_assumed(b, cancel=True)
         self.frameworks.remove_pod(ns, name)
         self.queue.move_all_to_active_or_backoff_queue(
-            EVENT_ASSIGNED_POD_DELETE, self.clock.monotonic(), pod, None
+            EVENT_ASSIGNED_POD_DELETE, self.clock.monotonic()
         )
         self._wake.set()
 
@@ -775,7 +855,7 @@ class KubeScheduler:
             if pod is not None and assigned_pod(pod):
                 self.frameworks.add_pod(pod)
         self.queue.move_all_to_active_or_backoff_queue(
-            ClusterEvent(EventResource.NODE, ActionType.ADD), self.clock.monotonic(), None, node
+            ClusterEvent(EventResource.NODE, ActionType.ADD), self.clock.monotonic()
         )
         self._wake.set()
 
@@ -790,7 +870,7 @@ class KubeScheduler:
         moved = 0
         for action in node_scheduling_properties_change(old, new):
             moved += self.queue.move_all_to_active_or_backoff_queue(
-                ClusterEvent(EventResource.NODE, action), now, old, new
+                ClusterEvent(EventResource.NODE, action), now
             )
         if moved:
             self.metrics.queue_incoming_pods.inc(moved, "active", "NodeUpdate")
@@ -814,7 +894,7 @@ class KubeScheduler:
             elif b.state == "binding":
                 b.cancelled = True  # completes or fails on its own; nothing to undo here
         self.queue.move_all_to_active_or_backoff_queue(
-            ClusterEvent(EventResource.NODE, ActionType.DELETE), now, node, None
+            ClusterEvent(EventResource.NODE, ActionType.DELETE), now
         )
         self._wake.set()
 
@@ -856,6 +936,7 @@ class KubeScheduler:
             await self.clock.sleep(max(0.0, (int(now / period) + 1) * period - now))
             if self._in_batch:
                 continue
+            self._flush_adds()
             if fn(self.clock.monotonic()):
                 self._wake.set()
 
@@ -874,6 +955,7 @@ class KubeScheduler:
     async def _scheduling_loop(self) -> None:
         while True:
             self._wake.clear()
+            self._flush_adds()
             now = self.clock.monotonic()
             popped = self.queue.pop_batch_arrays(now, self.batch_size)
             if not popped.keys:
@@ -1327,7 +1409,7 @@ class KubeScheduler:
             self._assumed_on.get(b.node, set()).discard(b.key)
             self.frameworks.forget(b.namespace, b.name)
         # The resources it held are free again.
-        self.queue.move_all_to_active_or_backoff_queue(EVENT_ASSIGNED_POD_DELETE, now, b.pod, None)
+        self.queue.move_all_to_active_or_backoff_queue(EVENT_ASSIGNED_POD_DELETE, now)
         message = f'running Bind plugin "{_DEFAULT_BINDER}": {err.message}'
         if isinstance(err, NotFound) or self._pending.get(b.key) is None:
             self.queue.done(b.key, b.uid)
