@@ -158,13 +158,14 @@ def main(argv: list[str]) -> int:
     except (ConfigError, FileNotFoundError) as err:
         print(f"kcore scheduler: {err}", file=sys.stderr)
         return 2
-    try:
-        from kcore.client.http import HTTPClient
+    from kcore.scheduler.component.app import http_client
 
-        client = HTTPClient.from_kubeconfig(
+    try:
+        client = http_client(
             cfg.client_connection.kubeconfig or None,
             qps=cfg.client_connection.qps,
             burst=cfg.client_connection.burst,
+            connections=max(64, 2 * (args.parallelism or cfg.parallelism) + 16),
         )
     except (OSError, ValueError) as err:
         print(f"kcore scheduler: cannot load the kubeconfig: {err}", file=sys.stderr)
