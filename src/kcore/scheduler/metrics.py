@@ -166,6 +166,10 @@ class Gauge(_Metric):
         self._values: dict[LabelValues, float] = {}
         self._collect = collect
 
+    def set_collector(self, collect: Callable[[Gauge], None] | None) -> None:
+        """Refresh the gauge with ``collect(gauge)`` at every render."""
+        self._collect = collect
+
     def set(self, value: float, *labels: str) -> None:
         self._values[self._key(labels)] = float(value)
 
@@ -410,7 +414,7 @@ class SchedulerMetrics:
                 g.set(unschedulable, "unschedulable")
                 g.set(gated, "gated")
 
-            self.pending_pods._collect = collect_pending
+            self.pending_pods.set_collector(collect_pending)
         if cache is not None:
             fn_c = cache
 
@@ -420,7 +424,7 @@ class SchedulerMetrics:
                 g.set(pods, "pods")
                 g.set(assumed, "assumed_pods")
 
-            self.cache_size._collect = collect_cache
+            self.cache_size.set_collector(collect_cache)
 
     def observe_attempts(
         self, result: str, profile: str, durations_s: ArrayLike, *, count: int | None = None

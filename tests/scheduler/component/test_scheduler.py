@@ -86,8 +86,17 @@ def test_unschedulable_pod_gets_event_and_condition_then_fits_a_new_node(
             assert ev["note"] == cond["message"]
             assert s.last_message("default/big") == cond["message"]
             assert s.queue.get("default/big").unschedulable_plugins == {"NodeResourcesFit"}
+            text = s.metrics.render()
+            assert (
+                'scheduler_unschedulable_pods{plugin="NodeResourcesFit",'
+                'profile="default-scheduler"} 1'
+            ) in text
+            assert 'scheduler_pending_pods{queue="unschedulable"} 1' in text
             await c.node("large", cpu="8")
             await c.until(lambda: c.node_of("big") == "large", timeout=5)
+            text = s.metrics.render()
+            assert 'scheduler_queue_incoming_pods_total{queue="backoff",event="NodeAdd"} 1' in text
+            assert "scheduler_unschedulable_pods{" not in text
             assert c.get("big")["status"]["conditions"][-1]["status"] == "True"
 
     run(scenario)

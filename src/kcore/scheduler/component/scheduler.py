@@ -312,6 +312,8 @@ class KubeScheduler:
         self._obs_sli: dict[str, list[float]] = {}
         self._obs_attempts: list[int] = []
         self.metrics.before_render.append(self.flush_observations)
+        self.metrics.unschedulable_pods.set_collector(self._collect_unschedulable)
+        self.metrics.goroutines.set_collector(lambda g: g.set(self._binds_in_flight, "binding"))
         self._pod_informer: SharedIndexInformer | None = None
 
     # ==================================================================================== run
@@ -435,6 +437,16 @@ class KubeScheduler:
                 values.clear()
         m.pod_scheduling_attempts.observe_many(self._obs_attempts)
         self._obs_attempts.clear()
+
+    def _collect_unschedulable(self, gauge: Any) -> None:
+        counts: dict[tuple[str, str], int] = {}
+        for info in self.queue.unschedulable_pods():
+            for plugin in info.unschedulable_plugins:
+                k = (plugin, info.scheduler_name)
+                counts[k] = counts.get(k, 0) + 1
+        gauge.clear()
+        for (plugin, profile), n in counts.items():
+            gauge.set(n, plugin, profile)
 
     def _pending_counts(self) -> tuple[int, int, int, int]:
         p = self.queue.pending_pods()
@@ -621,6 +633,32 @@ class KubeScheduler:
         )
         self._wake.set()
 
+    def _move(self, event: ClusterEvent, now: float) -> int:
+        """``MoveAllToActiveOrBackoffQueue`` with the incoming-pods metric per destination."""
+        before = self.queue.pending_pods()
+        if not before.unschedulable and not before.in_flight:
+            return 0  # nothing can move, and no attempt could replay the event
+        moved = self.queue.move_all_to_active_or_backoff_queue(event, now)
+        if moved:
+            self._count_moves(before, event.label)
+        return moved
+
+    def _count_moves(self, before: Any, label: str) -> None:
+        after = self.queue.pending_pods()
+        to_active = max(0, after.active - before.active)
+        to_backoff = max(0, after.backoff - before.backoff)
+        if to_active:
+            self.metrics.queue_incoming_pods.inc(to_active, "active", label)
+        if to_backoff:
+            self.metrics.queue_incoming_pods.inc(to_backoff, "backoff", label)
+
+    def _assigned_event(self, key: str) -> None:
+        """``AssignedPodAdded``: pods rejected for lack of this pod (affinity, spreading)."""
+        moved = self.queue.assigned_pod_added(key, self.clock.monotonic())
+        if moved:
+            self.metrics.queue_incoming_pods.inc(moved, "active", "AssignedPodAdd")
+            self._wake.set()
+
     def _flush_adds(self) -> None:
         """Queue the buffered new pods (``add_batch`` per profile), in arrival order."""
         adds = self._adds
@@ -727,9 +765,7 @@ class KubeScheduler:
             self._drop_assumed(b, cancel=True)
         if entry is not None and not bound:
             self.frameworks.delete_nominated_pod_if_exists(*key.split("/", 1))
-            self.queue.move_all_to_active_or_backoff_queue(
-                EVENT_UNSCHEDULED_POD_DELETE, self.clock.monotonic()
-            )
+            self._move(EVENT_UNSCHEDULED_POD_DELETE, self.clock.monotonic())
             self._wake.set()
 
     def _confirm_binding(self, pod: Mapping[str, Any]) -> bool:
@@ -757,7 +793,7 @@ class KubeScheduler:
         if bound is None:
             bound = self._bound_on[node] = set()
         bound.add(key)
-        self.queue.assigned_pod_added(key, self.clock.monotonic())
+        self._assigned_event(key)
         return True
 
     def _add_pod_to_cache(self, pod: Mapping[str, Any]) -> None:
@@ -775,7 +811,7 @@ class KubeScheduler:
                 if b.stale:
                     self.frameworks.update_pod(pod)
                 self._track_bound(key, node)
-                self.queue.assigned_pod_added(key, self.clock.monotonic())
+                self._assigned_event(key)
                 return
             # Bound elsewhere (another scheduler): our request fails or is skipped.
             self._cancel_binding(b)
@@ -786,7 +822,7 @@ class KubeScheduler:
         self._track_bound(key, node)
         if node in self._nodes:
             self.frameworks.add_pod(pod)
-        self.queue.assigned_pod_added(key, self.clock.monotonic())
+        self._assigned_event(key)
         self._wake.set()
 
     def _track_bound(self, key: str, node: str) -> None:
@@ -819,9 +855,7 @@ class KubeScheduler:
         if b is not None:
             self._drop_assumed(b, cancel=True)
         self.frameworks.remove_pod(ns, name)
-        self.queue.move_all_to_active_or_backoff_queue(
-            EVENT_ASSIGNED_POD_DELETE, self.clock.monotonic()
-        )
+        self._move(EVENT_ASSIGNED_POD_DELETE, self.clock.monotonic())
         self._wake.set()
 
     def _drop_assumed(self, b: _Binding, *, cancel: bool) -> None:
@@ -854,9 +888,7 @@ class KubeScheduler:
             pod = lister.get_by_key(key)
             if pod is not None and assigned_pod(pod):
                 self.frameworks.add_pod(pod)
-        self.queue.move_all_to_active_or_backoff_queue(
-            ClusterEvent(EventResource.NODE, ActionType.ADD), self.clock.monotonic()
-        )
+        self._move(ClusterEvent(EventResource.NODE, ActionType.ADD), self.clock.monotonic())
         self._wake.set()
 
     def _update_node_in_cache(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -869,11 +901,8 @@ class KubeScheduler:
         now = self.clock.monotonic()
         moved = 0
         for action in node_scheduling_properties_change(old, new):
-            moved += self.queue.move_all_to_active_or_backoff_queue(
-                ClusterEvent(EventResource.NODE, action), now
-            )
+            moved += self._move(ClusterEvent(EventResource.NODE, action), now)
         if moved:
-            self.metrics.queue_incoming_pods.inc(moved, "active", "NodeUpdate")
             self._wake.set()
 
     def _delete_node_from_cache(self, obj: Any) -> None:
@@ -893,9 +922,7 @@ class KubeScheduler:
                 self._requeue_after_error(b, f'node "{name}" was deleted while binding', now)
             elif b.state == "binding":
                 b.cancelled = True  # completes or fails on its own; nothing to undo here
-        self.queue.move_all_to_active_or_backoff_queue(
-            ClusterEvent(EventResource.NODE, ActionType.DELETE), now
-        )
+        self._move(ClusterEvent(EventResource.NODE, ActionType.DELETE), now)
         self._wake.set()
 
     # -- namespaces and other objects ----------------------------------------------------
@@ -947,9 +974,10 @@ class KubeScheduler:
         return moved
 
     def _flush_unschedulable(self, now: float) -> int:
+        before = self.queue.pending_pods()
         moved = self.queue.flush_unschedulable_pods_left_over(now)
         if moved:
-            self.metrics.queue_incoming_pods.inc(moved, "active", "UnschedulableTimeout")
+            self._count_moves(before, "UnschedulableTimeout")
         return moved
 
     async def _scheduling_loop(self) -> None:
@@ -1409,7 +1437,7 @@ class KubeScheduler:
             self._assumed_on.get(b.node, set()).discard(b.key)
             self.frameworks.forget(b.namespace, b.name)
         # The resources it held are free again.
-        self.queue.move_all_to_active_or_backoff_queue(EVENT_ASSIGNED_POD_DELETE, now)
+        self._move(EVENT_ASSIGNED_POD_DELETE, now)
         message = f'running Bind plugin "{_DEFAULT_BINDER}": {err.message}'
         if isinstance(err, NotFound) or self._pending.get(b.key) is None:
             self.queue.done(b.key, b.uid)
