@@ -12,6 +12,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -57,6 +58,17 @@ def _positive(text: str) -> int:
     return v
 
 
+def _modes(text: str) -> list[str]:
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in BACKENDS]
+    if not modes or unknown:
+        msg = (
+            f"unknown mode {', '.join(unknown) or text!r}; available: {', '.join(sorted(BACKENDS))}"
+        )
+        raise argparse.ArgumentTypeError(msg)
+    return list(dict.fromkeys(modes))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kcore bench",
@@ -75,11 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument(
         "--mode",
-        default="core",
-        choices=sorted(BACKENDS),
+        default=["core"],
+        type=_modes,
+        metavar="MODE[,MODE...]",
         help="what to measure: 'core' = the native scheduling core in-process (default); "
         "'local' = the whole scheduler component (informers, queue, binding) on the "
-        "in-process API; 'http' = the component through an HTTP APIServer over SQLite",
+        "in-process API; 'http' = the component through an HTTP APIServer over SQLite. "
+        "Several modes (e.g. core,local) run each workload in every mode, one after the "
+        "other, so that they are compared under the same conditions",
     )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed for names and tie-breaking (0)")
@@ -143,11 +158,15 @@ def main(argv: list[str]) -> int:
     results: list[WorkloadResult] = []
     failures: list[str] = []
     options = {"batch_size": args.batch_size}
-    with BenchProgress(console, len(selected)) as progress:
+    modes: list[str] = args.mode
+    runs = [(case, wl, mode) for case, wl in selected for mode in modes]
+    with BenchProgress(console, len(runs)) as progress:
         if args.no_progress:
             progress.progress.stop()
-        for case, wl in selected:
+        for case, wl, mode in runs:
             name = case.full_name(wl)
+            if len(modes) > 1:
+                name = f"{name} ({mode})"
             if case.unsupported:
                 failures.append(f"{name}: skipped: {case.unsupported}")
                 progress.fail(name, "unsupported")
@@ -157,7 +176,7 @@ def main(argv: list[str]) -> int:
                     run_workload(
                         case,
                         wl,
-                        mode=args.mode,
+                        mode=mode,
                         seed=args.seed,
                         sample_interval=args.sample_interval,
                         options=options,
@@ -169,7 +188,10 @@ def main(argv: list[str]) -> int:
                 failures.append(f"{name}: {e}")
                 progress.fail(name, str(e))
     if results:
-        console.print(summary_table(results))
+        shown = results
+        if len(modes) > 1:
+            shown = [dataclasses.replace(r, name=f"{r.name} ({r.mode})") for r in results]
+        console.print(summary_table(shown))
     for f in failures:
         err.print(f"[yellow]{f}[/]", markup=True, highlight=False)
     if args.json is not None:
