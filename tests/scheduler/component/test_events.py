@@ -156,3 +156,15 @@ def test_notes_are_truncated_and_qps_is_respected() -> None:
         assert len(sink.calls[0][2]["note"]) == 1024
 
     run(scenario, qps=10, burst=2, workers=1)
+
+
+def test_micro_time_matches_rfc3339_micro() -> None:
+    from kcore.scheduler.component.events import _MicroTime
+    from kcore.util.clock import rfc3339_micro
+
+    fmt = _MicroTime()
+    rng = random.Random(7)
+    base = 1_735_689_600.0
+    for _ in range(5000):
+        ts = base + rng.uniform(0, 5) + rng.choice([0.0, 0.9999995, 0.9999996, 1e-7])
+        assert fmt(ts) == rfc3339_micro(ts), ts

@@ -95,10 +95,33 @@ def truncate_note(note: str) -> str:
     return note[: MAX_NOTE_LENGTH - 3] + "..."
 
 
+_REF_FIELDS = ("kind", "apiVersion", "namespace", "name", "uid", "resourceVersion", "fieldPath")
+
+
 def _ref_key(ref: Mapping[str, Any] | None) -> tuple[Any, ...]:
     if not ref:
         return ()
-    return tuple(sorted((k, str(v)) for k, v in ref.items()))
+    return tuple(ref.get(f) for f in _REF_FIELDS)
+
+
+class _MicroTime:
+    """``rfc3339_micro`` with the formatted second cached (events are stamped in bursts)."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, ts: float) -> str:
+        second = int(ts)
+        micros = round((ts - second) * 1e6)
+        if micros >= 1_000_000 or ts < 0:
+            return rfc3339_micro(ts)  # rounds into the next second (or before the epoch)
+        if second != self._second:
+            self._second = second
+            self._prefix = rfc3339_micro(float(second))[:-8]  # drop ".000000Z"
+        return f"{self._prefix}.{micros:06d}Z"
 
 
 @dataclass(slots=True)
@@ -183,6 +206,7 @@ class EventBroadcaster:
         self._cache: dict[tuple[Any, ...], _Cached] = {}
         self._busy = 0
         self._last_nanos = 0
+        self._micro = _MicroTime()
         self._retries: set[asyncio.Task[None]] = set()
         self.recorded = 0
         self.dropped = 0
@@ -299,7 +323,7 @@ class EventBroadcaster:
                 "name": self._new_name(ref.get("name") or "event"),
                 "namespace": ref.get("namespace") or "default",
             },
-            "eventTime": rfc3339_micro(now),
+            "eventTime": self._micro(now),
             "reportingController": recorder.reporting_controller,
             "reportingInstance": recorder.reporting_instance,
             "action": action,
