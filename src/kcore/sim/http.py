@@ -20,6 +20,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,6 +51,10 @@ class HTTPBackend(ComponentBackend):
         self._clients: list[Any] = []
         self._drainer: asyncio.Task[None] | None = None
         self.url = ""
+        # CPU seconds used by the APIServer process and by this one over the run.
+        self.server_cpu_s: float | None = None
+        self.client_cpu_s: float | None = None
+        self._cpu0: tuple[float | None, float] = (None, 0.0)
 
     def _hold(self) -> Any:
         hold = getattr(self.clock, "hold", None)
@@ -85,6 +90,7 @@ class HTTPBackend(ComponentBackend):
                 env=env,
             )
             self.url = await self._wait_ready()
+        self._cpu0 = (_process_cpu(self._proc.pid), time.process_time())
         kubeconfig = data / "kubeconfig"
         sched = http_client(kubeconfig, qps=self.qps, burst=self.burst, connections=64)
         harness = http_client(kubeconfig, qps=None, burst=1, connections=self.concurrency)
@@ -135,6 +141,11 @@ class HTTPBackend(ComponentBackend):
                 await proc.wait()
 
     async def _disconnect(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            server = _process_cpu(self._proc.pid)
+            if server is not None and self._cpu0[0] is not None:
+                self.server_cpu_s = round(server - self._cpu0[0], 3)
+            self.client_cpu_s = round(time.process_time() - self._cpu0[1], 3)
         for c in self._clients:
             with contextlib.suppress(Exception):
                 await c.close()
@@ -151,5 +162,20 @@ class HTTPBackend(ComponentBackend):
 
     def info(self) -> dict[str, Any]:
         out = super().info()
-        out.update(store=self.store, tls=self.tls, server="separate process")
+        out.update(
+            store=self.store,
+            tls=self.tls,
+            server="separate process",
+            server_cpu_s=self.server_cpu_s,
+            client_cpu_s=self.client_cpu_s,
+        )
         return out
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of process ``pid`` (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
