@@ -515,6 +515,8 @@ class KubeScheduler:
             batch, self._deferred = self._deferred, []
             for fn, args in batch:
                 try:
+                    if self._adds and fn != self._on_pod_add:
+                        self._flush_adds()
                     fn(*args)
                 except Exception:
                     log.exception("deferred event handler %s failed", getattr(fn, "__name__", fn))
