@@ -299,7 +299,7 @@ class ComponentBackend:
         for name in group.names:
             self._unseen.add(f"{ns}/{name}")
         await self._many(
-            (api.create("pods", group.pod(i), namespace=ns) for i in range(len(group.names)))
+            api.create("pods", group.pod(i), namespace=ns) for i in range(len(group.names))
         )
 
     async def delete_pods(self, keys: Sequence[str]) -> None:
