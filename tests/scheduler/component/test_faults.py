@@ -281,3 +281,35 @@ def test_two_schedulers_with_leader_election_never_double_bind(run: Any, gated: 
         assert lease["spec"]["leaseTransitions"] >= 1
 
     run(scenario)
+
+
+def test_a_pod_the_core_rejects_is_isolated_and_reported(run: Any, running: Any) -> None:
+    """A batch the core refuses as a whole (bad input) is retried pod by pod: the faulty pod
+    gets a SchedulerError condition and event and backs off; the others are scheduled."""
+
+    async def scenario(c: Any) -> None:
+        await c.node("n0")
+        async with running(c) as s:
+            real = s.frameworks.schedule_batch
+
+            def picky(pods: Any) -> Any:
+                if any(p["metadata"]["name"] == "bad" for p in pods):
+                    raise ValueError("pods[0]: spec.containers[0].resources: invalid quantity")
+                return real(pods)
+
+            s.frameworks.schedule_batch = picky
+            for name in ("a", "bad", "b"):
+                await c.pod(name)
+            await c.until(lambda: c.node_of("a") and c.node_of("b"))
+            await c.until(lambda: c.condition("bad") is not None)
+            cond = c.condition("bad")
+            assert (cond["status"], cond["reason"]) == ("False", "SchedulerError")
+            assert "invalid quantity" in cond["message"]
+            info = s.queue.get("default/bad")
+            assert info is not None
+            assert info.consecutive_errors_count >= 1
+            await c.until(lambda: s.broadcaster.pending == 0)
+            assert [e["reason"] for e in c.events("bad")][:1] == ["FailedScheduling"]
+            assert s.stats()["errors"] >= 1
+
+    run(scenario)
