@@ -80,11 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="elect a leader among replicas on a Lease before scheduling (default: the "
         "configuration's leaderElection.leaderElect, true when it is not given)",
     )
-    p.add_argument("--leader-elect-lease-duration", type=_seconds, metavar="DURATION")
-    p.add_argument("--leader-elect-renew-deadline", type=_seconds, metavar="DURATION")
-    p.add_argument("--leader-elect-retry-period", type=_seconds, metavar="DURATION")
-    p.add_argument("--leader-elect-resource-name", metavar="NAME")
-    p.add_argument("--leader-elect-resource-namespace", metavar="NAMESPACE")
+    p.add_argument(
+        "--leader-elect-lease-duration",
+        type=_seconds,
+        metavar="DURATION",
+        help="how long a lease is valid without renewal (15s; e.g. 15s, 1m)",
+    )
+    p.add_argument(
+        "--leader-elect-renew-deadline",
+        type=_seconds,
+        metavar="DURATION",
+        help="how long the leader keeps trying to renew before it stops (10s)",
+    )
+    p.add_argument(
+        "--leader-elect-retry-period",
+        type=_seconds,
+        metavar="DURATION",
+        help="time between acquisition and renewal attempts (2s)",
+    )
+    p.add_argument(
+        "--leader-elect-resource-name", metavar="NAME", help="the Lease (kube-scheduler)"
+    )
+    p.add_argument(
+        "--leader-elect-resource-namespace",
+        metavar="NAMESPACE",
+        help="the Lease's namespace (kube-system)",
+    )
     p.add_argument(
         "--bind-address",
         default="127.0.0.1",
@@ -184,7 +205,12 @@ def main(argv: list[str]) -> int:
     )
 
     async def serve() -> int:
-        app = SchedulerApp(client, RealClock(), options)
+        try:
+            app = SchedulerApp(client, RealClock(), options)
+        except ValueError as err:
+            print(f"kcore scheduler: {err}", file=sys.stderr)
+            await client.close()
+            return 2
         try:
             await app.start()
         except (OSError, RuntimeError) as err:

@@ -88,6 +88,21 @@ def _resolve(target: Any) -> Callable[[UpContext], Awaitable[Any]] | None:
     return fn if callable(fn) else None
 
 
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            msg = f"expected an integer, got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+        if v < minimum:
+            msg = f"must be >= {minimum}, got {v}"
+            raise argparse.ArgumentTypeError(msg)
+        return v
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kcore up",
@@ -108,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     nodes = p.add_argument_group("hollow nodes")
     nodes.add_argument(
         "--nodes",
-        type=int,
+        type=_count(0),
         default=0,
         metavar="N",
         help="register N hollow (simulated) nodes that heartbeat and run pods (default: 0)",
@@ -116,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     nodes.add_argument("--node-cpu", default="4", metavar="Q", help="CPU per node (4)")
     nodes.add_argument("--node-memory", default="32Gi", metavar="Q", help="memory per node (32Gi)")
     nodes.add_argument(
-        "--node-pods", type=int, default=110, metavar="N", help="pods per node (110)"
+        "--node-pods", type=_count(1), default=110, metavar="N", help="pods per node (110)"
     )
     nodes.add_argument(
         "--node-zones",
