@@ -106,7 +106,7 @@ class BatchResult(Sequence[ScheduleResult]):
         self.latency_ns: NDArray[np.int64] = raw["latency_ns"]
         for arr in (self.node_index, self.codes, self.latency_ns):
             arr.setflags(write=False)
-        self._node_names: list[str] = raw["node_names"]
+        self._node_names: Sequence[str] = raw["node_names"]
         self._failures: dict[int, tuple[str, str | None, list[str]]] = raw["failures"]
         self._keys = keys
 

@@ -107,6 +107,11 @@ struct PodTemplate {
   PodSpecIn spec;
 };
 
+// Node names by row as of one cache epoch: immutable, shared by the batch results of that epoch.
+struct RowNames {
+  std::shared_ptr<const std::vector<std::string>> names;
+};
+
 class PyExternalPlugin final : public ExternalPlugin {
  public:
   PyExternalPlugin(std::string name, py::object fn, const std::string* current)
@@ -162,80 +167,78 @@ std::vector<ResourceWeight> resource_weights(py::handle h) {
 // A profile dict built by kcore.scheduler._profile.native_profile -> the core's ProfileConfig.
 // Python plugins are wrapped once per profile; `current_name` is the name of the pod in flight.
 ProfileConfig profile_config(const py::dict& profile, const std::string* current_name) {
-    ProfileConfig cfg;
-    auto plugin = [&](const std::string& name, py::dict& ext) -> int {
-      int id = native_plugin_id(name);
-      if (id >= 0) return id;
-      if (ext.contains(name)) {
-        for (std::size_t i = 0; i < cfg.external.size(); ++i) {
-          if (cfg.external[i]->name() == name) return kExternalBase + static_cast<int>(i);
-        }
-        cfg.external.push_back(
-            std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], current_name));
-        return kExternalBase + static_cast<int>(cfg.external.size() - 1);
+  ProfileConfig cfg;
+  auto plugin = [&](const std::string& name, py::dict& ext) -> int {
+    int id = native_plugin_id(name);
+    if (id >= 0) return id;
+    if (ext.contains(name)) {
+      for (std::size_t i = 0; i < cfg.external.size(); ++i) {
+        if (cfg.external[i]->name() == name) return kExternalBase + static_cast<int>(i);
       }
-      throw py::value_error("unknown plugin '" + name + "'");
-    };
-    py::dict ext = profile.contains("external") ? profile["external"].cast<py::dict>() : py::dict();
-    for (auto f : profile["filters"]) cfg.filters.push_back(plugin(f.cast<std::string>(), ext));
-    for (auto s : profile["scores"]) {
-      auto t = s.cast<py::tuple>();
-      cfg.scores.emplace_back(plugin(t[0].cast<std::string>(), ext), t[1].cast<std::int64_t>());
+      cfg.external.push_back(
+          std::make_shared<PyExternalPlugin>(name, ext[name.c_str()], current_name));
+      return kExternalBase + static_cast<int>(cfg.external.size() - 1);
     }
-    for (auto f : profile["post_filters"])
-      cfg.post_filters.push_back(plugin(f.cast<std::string>(), ext));
-    if (profile.contains("ignored_resources"))
-      cfg.ignored_resources = profile["ignored_resources"].cast<std::vector<std::string>>();
-    if (profile.contains("ignored_resource_groups"))
-      cfg.ignored_resource_groups =
-          profile["ignored_resource_groups"].cast<std::vector<std::string>>();
-    if (profile.contains("scoring_type")) {
-      auto st = profile["scoring_type"].cast<std::string>();
-      cfg.scoring = st == "MostAllocated"              ? ScoringType::kMostAllocated
-                    : st == "RequestedToCapacityRatio" ? ScoringType::kRequestedToCapacityRatio
-                                                       : ScoringType::kLeastAllocated;
+    throw py::value_error("unknown plugin '" + name + "'");
+  };
+  py::dict ext = profile.contains("external") ? profile["external"].cast<py::dict>() : py::dict();
+  for (auto f : profile["filters"]) cfg.filters.push_back(plugin(f.cast<std::string>(), ext));
+  for (auto s : profile["scores"]) {
+    auto t = s.cast<py::tuple>();
+    cfg.scores.emplace_back(plugin(t[0].cast<std::string>(), ext), t[1].cast<std::int64_t>());
+  }
+  for (auto f : profile["post_filters"])
+    cfg.post_filters.push_back(plugin(f.cast<std::string>(), ext));
+  if (profile.contains("ignored_resources"))
+    cfg.ignored_resources = profile["ignored_resources"].cast<std::vector<std::string>>();
+  if (profile.contains("ignored_resource_groups"))
+    cfg.ignored_resource_groups =
+        profile["ignored_resource_groups"].cast<std::vector<std::string>>();
+  if (profile.contains("scoring_type")) {
+    auto st = profile["scoring_type"].cast<std::string>();
+    cfg.scoring = st == "MostAllocated"              ? ScoringType::kMostAllocated
+                  : st == "RequestedToCapacityRatio" ? ScoringType::kRequestedToCapacityRatio
+                                                     : ScoringType::kLeastAllocated;
+  }
+  if (profile.contains("fit_resources"))
+    cfg.fit_resources = resource_weights(profile["fit_resources"]);
+  if (profile.contains("shape"))
+    cfg.shape = profile["shape"].cast<std::vector<std::pair<std::int64_t, std::int64_t>>>();
+  if (profile.contains("balanced_resources"))
+    cfg.balanced_resources = resource_weights(profile["balanced_resources"]);
+  if (profile.contains("hard_pod_affinity_weight"))
+    cfg.hard_pod_affinity_weight = profile["hard_pod_affinity_weight"].cast<std::int64_t>();
+  if (profile.contains("ignore_preferred_terms_of_existing_pods"))
+    cfg.ignore_preferred_terms_of_existing_pods =
+        profile["ignore_preferred_terms_of_existing_pods"].cast<bool>();
+  if (profile.contains("system_defaulted"))
+    cfg.system_defaulted = profile["system_defaulted"].cast<bool>();
+  if (profile.contains("default_constraints")) {
+    cfg.default_constraints.clear();
+    for (auto item : profile["default_constraints"]) {
+      auto t = item.cast<py::tuple>();
+      cfg.default_constraints.push_back(
+          {t[0].cast<std::int32_t>(), t[1].cast<std::string>(), t[2].cast<bool>()});
     }
-    if (profile.contains("fit_resources"))
-      cfg.fit_resources = resource_weights(profile["fit_resources"]);
-    if (profile.contains("shape"))
-      cfg.shape = profile["shape"].cast<std::vector<std::pair<std::int64_t, std::int64_t>>>();
-    if (profile.contains("balanced_resources"))
-      cfg.balanced_resources = resource_weights(profile["balanced_resources"]);
-    if (profile.contains("hard_pod_affinity_weight"))
-      cfg.hard_pod_affinity_weight = profile["hard_pod_affinity_weight"].cast<std::int64_t>();
-    if (profile.contains("ignore_preferred_terms_of_existing_pods"))
-      cfg.ignore_preferred_terms_of_existing_pods =
-          profile["ignore_preferred_terms_of_existing_pods"].cast<bool>();
-    if (profile.contains("system_defaulted"))
-      cfg.system_defaulted = profile["system_defaulted"].cast<bool>();
-    if (profile.contains("default_constraints")) {
-      cfg.default_constraints.clear();
-      for (auto item : profile["default_constraints"]) {
-        auto t = item.cast<py::tuple>();
-        cfg.default_constraints.push_back(
-            {t[0].cast<std::int32_t>(), t[1].cast<std::string>(), t[2].cast<bool>()});
-      }
-    }
-    if (profile.contains("added_affinity") && !profile["added_affinity"].is_none()) {
-      py::dict pod;
-      pod["metadata"] = py::dict("name"_a = "added-affinity");
-      pod["spec"] = py::dict("affinity"_a = py::dict("nodeAffinity"_a = profile["added_affinity"]));
-      PodSpecIn spec = pod_from_object(pod);
-      cfg.has_added_affinity = true;
-      cfg.added_affinity = spec.node_affinity;
-    }
-    if (profile.contains("min_candidate_nodes_percentage"))
-      cfg.min_candidate_nodes_percentage =
-          profile["min_candidate_nodes_percentage"].cast<std::int64_t>();
-    if (profile.contains("min_candidate_nodes_absolute"))
-      cfg.min_candidate_nodes_absolute =
-          profile["min_candidate_nodes_absolute"].cast<std::int64_t>();
-    if (profile.contains("percentage_of_nodes_to_score") &&
-        !profile["percentage_of_nodes_to_score"].is_none()) {
-      cfg.percentage_of_nodes_to_score =
-          profile["percentage_of_nodes_to_score"].cast<std::int32_t>();
-    }
-    return cfg;
+  }
+  if (profile.contains("added_affinity") && !profile["added_affinity"].is_none()) {
+    py::dict pod;
+    pod["metadata"] = py::dict("name"_a = "added-affinity");
+    pod["spec"] = py::dict("affinity"_a = py::dict("nodeAffinity"_a = profile["added_affinity"]));
+    PodSpecIn spec = pod_from_object(pod);
+    cfg.has_added_affinity = true;
+    cfg.added_affinity = spec.node_affinity;
+  }
+  if (profile.contains("min_candidate_nodes_percentage"))
+    cfg.min_candidate_nodes_percentage =
+        profile["min_candidate_nodes_percentage"].cast<std::int64_t>();
+  if (profile.contains("min_candidate_nodes_absolute"))
+    cfg.min_candidate_nodes_absolute = profile["min_candidate_nodes_absolute"].cast<std::int64_t>();
+  if (profile.contains("percentage_of_nodes_to_score") &&
+      !profile["percentage_of_nodes_to_score"].is_none()) {
+    cfg.percentage_of_nodes_to_score = profile["percentage_of_nodes_to_score"].cast<std::int32_t>();
+  }
+  return cfg;
 }
 
 // Raised when a pod names a scheduler (spec.schedulerName) that no profile serves.
@@ -494,7 +497,7 @@ class NativeScheduler {
     std::uint8_t* cd = codes.mutable_data();
     std::int64_t* lat = latency.mutable_data();
     std::vector<std::pair<std::size_t, CycleResult>> failures;
-    std::vector<std::string> names;
+    std::shared_ptr<const std::vector<std::string>> names;
     std::string error;
     {
       py::gil_scoped_release nogil;
@@ -514,8 +517,8 @@ class NativeScheduler {
                           std::string(), nullptr);
             if (res.row >= 0 && (assume || dry_run)) placed.push_back(t->spec.ns + "/" + name);
           } else {
-            res = run_one(*fws[i], specs[i], nullptr, assume || dry_run, specs[i].ns,
-                          specs[i].name, specs[i].uid, nullptr);
+            res = run_one(*fws[i], specs[i], nullptr, assume || dry_run, specs[i].ns, specs[i].name,
+                          specs[i].uid, nullptr);
             if (res.row >= 0 && (assume || dry_run))
               placed.push_back(specs[i].ns + "/" + specs[i].name);
           }
@@ -537,17 +540,24 @@ class NativeScheduler {
         restore_decision_state(saved);
         if (saved_nominations) cache_.set_nominator(std::move(*saved_nominations));
       }
-      names = row_names_locked();
+      // Row names change only with nodes (which bump the epoch): one immutable copy per epoch is
+      // shared by every result, and Python strings are made only for the rows looked up.
+      if (cache_.epoch() != row_names_epoch_ || !row_names_) {
+        row_names_ = std::make_shared<const std::vector<std::string>>(row_names_locked());
+        row_names_epoch_ = cache_.epoch();
+      }
+      names = row_names_;
     }
     py::dict fails;
     for (auto& [i, res] : failures) {
-      py::object nom = res.nominated_row >= 0
-                           ? py::object(py::str(names[static_cast<std::size_t>(res.nominated_row)]))
-                           : py::object(py::none());
+      py::object nom =
+          res.nominated_row >= 0
+              ? py::object(py::str((*names)[static_cast<std::size_t>(res.nominated_row)]))
+              : py::object(py::none());
       fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims);
     }
     return py::dict("node_index"_a = node_index, "codes"_a = codes, "latency_ns"_a = latency,
-                    "node_names"_a = names, "failures"_a = fails);
+                    "node_names"_a = RowNames{names}, "failures"_a = fails);
   }
 
   // --- snapshot ---
@@ -579,6 +589,10 @@ class NativeScheduler {
   void set_equivalence_cache(bool on) {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     for (auto& p : profiles_) p.fw->set_equivalence_cache(on);
+  }
+  void set_equivalence_coarse_domains(std::size_t n) {
+    std::lock_guard<std::recursive_mutex> lk(mu_);
+    for (auto& p : profiles_) p.fw->set_equivalence_coarse_domains(n);
   }
   // Cycles decided by the equivalence-class cache, summed over profiles.
   std::uint64_t cache_hits() {
@@ -623,9 +637,8 @@ class NativeScheduler {
     }
     std::string known;
     for (const auto& p : profiles_) known += (known.empty() ? "'" : ", '") + p.scheduler_name + "'";
-    throw UnknownScheduler(where + "pod '" + spec.ns + "/" + spec.name +
-                           "': spec.schedulerName '" + want +
-                           "' is not served by this scheduler (profiles: " + known + ")");
+    throw UnknownScheduler(where + "pod '" + spec.ns + "/" + spec.name + "': spec.schedulerName '" +
+                           want + "' is not served by this scheduler (profiles: " + known + ")");
   }
 
   // What a cycle changes besides the cluster state: every profile's tie-breaking generator and
@@ -710,6 +723,9 @@ class NativeScheduler {
   std::vector<Profile> profiles_;  // at least one; declared after cache_ (frameworks refer to it)
   std::size_t next_start_ = 0;     // kube-scheduler's nextStartNodeIndex, shared by all profiles
   std::shared_ptr<Snapshot> snap_;
+  // Row names as last handed to Python (schedule_batch), valid while the epoch is unchanged.
+  std::shared_ptr<const std::vector<std::string>> row_names_;
+  std::uint64_t row_names_epoch_ = 0;
   std::string current_name_;
 };
 
@@ -718,7 +734,7 @@ py::array view(const std::vector<T>& col, py::handle owner) {
   py::array_t<T> arr({static_cast<py::ssize_t>(col.size())}, {static_cast<py::ssize_t>(sizeof(T))},
                      col.data(), owner);
   py::detail::array_proxy(arr.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return std::move(arr);
+  return arr;
 }
 
 struct SnapshotHandle {
@@ -755,6 +771,20 @@ void register_scheduler(py::module_& m) {
       .def(py::init([](py::handle obj) { return PodTemplate{pod_from_object(obj)}; }), "pod"_a)
       .def_property_readonly("namespace", [](const PodTemplate& t) { return t.spec.ns; })
       .def_property_readonly("name", [](const PodTemplate& t) { return t.spec.name; });
+
+  py::class_<RowNames>(
+      m, "RowNames",
+      R"pbdoc(Node names by row at the end of a batch (an immutable sequence).)pbdoc")
+      .def("__len__", [](const RowNames& r) { return r.names->size(); })
+      .def(
+          "__getitem__",
+          [](const RowNames& r, py::ssize_t i) {
+            auto n = static_cast<py::ssize_t>(r.names->size());
+            if (i < 0) i += n;
+            if (i < 0 || i >= n) throw py::index_error("row index out of range");
+            return (*r.names)[static_cast<std::size_t>(i)];
+          },
+          "row"_a);
 
   py::class_<SnapshotHandle>(m, "NodeTableHandle",
                              R"pbdoc(Immutable NodeTable snapshot; owns the column buffers.)pbdoc")
@@ -831,6 +861,8 @@ void register_scheduler(py::module_& m) {
       .def("debug_filter", &NativeScheduler::debug_filter)
       .def("debug_score", &NativeScheduler::debug_score)
       .def("set_equivalence_cache", &NativeScheduler::set_equivalence_cache)
+      .def("set_equivalence_coarse_domains", &NativeScheduler::set_equivalence_coarse_domains,
+           "n"_a)
       .def("cache_hits", &NativeScheduler::cache_hits)
       .def("current_name", &NativeScheduler::current_name);
 }

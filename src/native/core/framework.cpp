@@ -149,19 +149,27 @@ struct PtsConstraint {
   bool self_match = false;
 };
 
-// Tournament (segment) tree over per-row totals storing (max, count of rows at max); infeasible
-// rows hold INT64_MIN. The k-th row (in row order) among those at the maximum is found in O(log n),
-// which is what the uniform tie-break needs.
-struct MaxTree {
+// --- equivalence-class cache structures ---------------------------------------------------------
+
+constexpr std::int64_t kNoScore = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMissingValue = std::numeric_limits<std::int64_t>::min();
+constexpr std::size_t kEqBlock = 16;          // rows per leaf of a class tree
+constexpr std::size_t kEqMaxClasses = 256;    // classes per entry before it falls back
+constexpr std::size_t kEqCoarseDomains = 16;  // keys with at most this many domains are coarse
+constexpr std::size_t kEqMaxEntries = 8;      // signatures kept (least recently used out)
+
+// Tournament tree over blocks of kEqBlock rows for one class: leaf b holds (max, count) of the
+// row-local totals of the class's member rows in block b ((kNoScore, 0) when it has none), so the
+// root is the class's best total and the number of member rows at it.
+struct ClassTree {
   std::size_t size = 1;
   std::vector<std::int64_t> mx;
   std::vector<std::uint32_t> cnt;
-  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
 
-  void init(std::size_t n) {
+  void init(std::size_t leaves) {
     size = 1;
-    while (size < n) size <<= 1;
-    mx.assign(2 * size, kNone);
+    while (size < leaves) size <<= 1;
+    mx.assign(2 * size, kNoScore);
     cnt.assign(2 * size, 0);
   }
   void pull(std::size_t p) {
@@ -177,46 +185,145 @@ struct MaxTree {
       cnt[p] = cnt[a] + cnt[b];
     }
   }
-  void set_leaf(std::size_t i, std::int64_t v) {
-    mx[i + size] = v;
-    cnt[i + size] = v == kNone ? 0 : 1;
-  }
   void build() {
     for (std::size_t p = size - 1; p >= 1; --p) pull(p);
   }
-  void set(std::size_t i, std::int64_t v) {
-    set_leaf(i, v);
-    for (std::size_t p = (i + size) >> 1; p >= 1; p >>= 1) pull(p);
-  }
-  // Row of the k-th (0-based, row order) leaf holding the maximum.
-  std::size_t kth(std::uint64_t k) const {
-    std::size_t p = 1;
-    while (p < size) {
-      std::size_t a = 2 * p;
-      if (mx[a] == mx[p] && k < cnt[a]) {
-        p = a;
-      } else {
-        if (mx[a] == mx[p]) k -= cnt[a];
-        p = a + 1;
-      }
-    }
-    return p - size;
+  void set(std::size_t leaf, std::int64_t m, std::uint32_t n) {
+    std::size_t p = leaf + size;
+    if (mx[p] == m && cnt[p] == n) return;
+    mx[p] = m;
+    cnt[p] = n;
+    for (p >>= 1; p >= 1; p >>= 1) pull(p);
   }
 };
 
-// Equivalence-class cache entry: per-row filter outcome and total score of one pod signature,
-// valid for the cache epoch it was built at; rows whose generation moved since (the dirty log)
-// are recomputed before use.
+// How a topology key enters the class key of a row: by its domain id (coarse: few domains, whose
+// counts are looked up per class at pick time), by the counts of the row's domain (fine: many
+// small domains; a count change moves that domain's rows between classes), or by the row's own
+// count (row: PodTopologySpread's hostname scoring, which reads the node's count).
+enum class SlotMode : std::uint8_t { kCoarse, kFine, kRow };
+
+struct EqSlot {
+  std::int32_t key = -1;  // label key id
+  SlotMode mode = SlotMode::kCoarse;
+  const LabelColumn* col = nullptr;  // stable while the cache epoch is unchanged; may be null
+  std::size_t pos = 0;               // first position in the class key
+  std::vector<std::int32_t> aggs;    // fine / row: aggregates whose values form the key
+  // Fine: the live rows of domain d are dom_rows[dom_start[d] .. dom_start[d + 1]) (CSR).
+  std::vector<std::int32_t> dom_start, dom_rows;
+  std::vector<std::uint32_t> stamp;  // fine: per domain, dedupe of moves
+};
+
+// A per-domain sum of weighted per-row counts (kube-scheduler's topology pair maps), maintained
+// from the dirty rows. Invariant: by_dom[d] = sum over eligible live rows r with domain d of
+// sum over feeds (source, weight) of weight * seen[source][r].
+struct EqAgg {
+  std::int32_t slot = 0;
+  std::size_t key_index = 0;           // class-key position of its domain (coarse) or value
+  std::vector<std::uint8_t> eligible;  // per row; empty = every row
+  std::vector<std::int64_t> by_dom;    // per domain (row slots: per row)
+  std::int64_t total = 0;
+  // PodTopologySpread filter: the minimum over the domains of eligible rows.
+  bool track_min = false;
+  std::vector<std::uint8_t> present;  // per domain
+  std::int64_t num_domains = 0;
+  std::map<std::int64_t, std::int64_t> hist;  // count -> number of present domains with it
+};
+
+// A per-row count array the aggregates are fed from: a pinned matcher or an existing term
+// (term -1 with no matcher: an anticipated term, not live yet, read as zeros until bound).
+struct EqSource {
+  std::shared_ptr<const Matcher> matcher;
+  std::int32_t term = -1;
+  bool bound() const noexcept { return matcher || term >= 0; }
+  std::vector<std::int32_t> seen;  // per row: the value already in the aggregates
+  std::vector<std::pair<std::int32_t, std::int64_t>> feeds;  // (aggregate, weight)
+  const std::vector<std::int32_t>& per_row(const SchedulerCache& c) const {
+    return matcher ? matcher->per_row : c.existing_terms()[static_cast<std::size_t>(term)].per_row;
+  }
+};
+
+struct EqPtsHard {
+  std::int32_t agg = 0;
+  std::int32_t max_skew = 1, min_domains = 1;
+  bool self_match = false;
+  std::int64_t min = 0;  // scratch of one pick
+};
+
+struct EqPtsSoft {
+  std::int32_t agg = 0, slot = 0;
+  bool hostname = false;
+  std::int32_t max_skew = 1;
+  double weight = 0;  // scratch of one pick
+};
+
+// Rows whose class key is equal get the same verdicts and scores from PodTopologySpread and
+// InterPodAffinity; within a class, rows are ranked by their row-local total.
+struct EqClass {
+  std::vector<std::int64_t> key;
+  ClassTree tree;
+  std::int64_t members = 0;  // base-feasible live rows in the class
+  // Scratch of one pick.
+  bool allowed = false, ignored = false, participating = false;
+  std::int64_t raw = 0, g = 0;
+};
+
+struct KeyHash {
+  std::size_t operator()(const std::vector<std::int64_t>& v) const noexcept {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ v.size();
+    for (auto x : v) {
+      h ^= static_cast<std::uint64_t>(x) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return static_cast<std::size_t>(h);
+  }
+};
+
+// Equivalence-class cache entry of one pod signature: per-row base feasibility (every filter
+// but PodTopologySpread's skew and InterPodAffinity's counts) and row-local total (every score
+// but theirs), rows grouped into classes with one tree each, and the domain aggregates those two
+// plugins read. Valid for the cache epoch it was built at; the rows in the dirty log since
+// `dirty_pos` are folded in before use.
 struct EqEntry {
   std::string sig;
   std::uint64_t epoch = 0, terms_version = 0, dirty_pos = 0, last_used = 0;
   bool cacheable = false;
+  bool overflow = false;
   bool balanced_ran = false;
-  std::vector<std::uint8_t> code;
-  std::vector<std::int64_t> total;
-  MaxTree tree;
-  std::int64_t feasible = 0;
   std::int64_t taint_const = 0, na_const = 0;
+  // Rows.
+  std::vector<std::uint8_t> base_ok;
+  std::vector<std::int64_t> local;      // valid where base_ok
+  std::vector<std::int32_t> row_class;  // class of a base-feasible live row, else -1
+  std::size_t nblocks = 0;
+  // Domain model.
+  std::vector<std::int32_t> static_keys;  // label keys a base-feasible row must carry
+  std::vector<EqSlot> slots;
+  std::vector<EqAgg> aggs;
+  std::vector<EqSource> sources;
+  std::vector<EqPtsHard> pts_hard;
+  bool ipa_filter = false, ipa_self_match_all = false;
+  std::vector<std::int32_t> ipa_aff, ipa_anti, ipa_exist;  // aggregates
+  bool ipa_score = false;
+  std::int64_t ipa_weight = 0;
+  std::vector<std::int32_t> ipa_score_aggs;
+  bool pts_score = false, pts_require_all = false;
+  std::int64_t pts_weight = 0;
+  std::vector<EqPtsSoft> pts_soft;
+  // Existing terms the aggregates read, by identity (ExistingTerm::key): bound to a live term, or
+  // anticipated (id -1): the pod's own terms that match the pod itself, which appear as soon as a
+  // copy is placed and are then bound instead of rebuilding the entry.
+  struct TermRef {
+    std::string key;
+    std::int32_t id = -1;
+    std::int32_t source = 0;
+  };
+  std::vector<TermRef> term_refs;
+  std::uint32_t move_stamp = 0;
+  // Classes.
+  std::vector<EqClass> classes;
+  std::unordered_map<std::vector<std::int64_t>, std::int32_t, KeyHash> class_ids;
+  std::vector<std::int32_t> free_classes;
+  std::size_t live_classes = 0;
 };
 
 }  // namespace
@@ -271,6 +378,10 @@ struct Framework::Impl {
   std::uint64_t eq_clock = 0;
   std::vector<std::uint32_t> row_seen;
   std::uint32_t row_seen_stamp = 0;
+  std::size_t coarse_domains = kEqCoarseDomains;
+  // Scratch of the equivalence-class cache.
+  std::vector<std::int64_t> key_buf, score_one, domains_buf;
+  std::vector<std::int32_t> one_row{0}, dirty, moved, active, part;
 
   Impl(Framework& f, SchedulerCache& cache, std::size_t* shared_next_start)
       : fw(f), c(cache), next_start(shared_next_start ? *shared_next_start : own_next_start) {
@@ -548,9 +659,11 @@ struct Framework::Impl {
   }
 
   // Runs PreFilter of every filter plugin. Returns false on a rejection (detail filled).
+  // Without `with_domains`, PodTopologySpread and InterPodAffinity are left skipped (their
+  // PreFilter cannot reject): the equivalence cache keeps their state itself.
   bool prefilter(std::uint8_t& rej_code, std::string& rej_plugin,
                  std::vector<std::string>& rej_reasons, bool& has_result,
-                 std::vector<std::string>& result_names) {
+                 std::vector<std::string>& result_names, bool with_domains = true) {
     const NodeTable& tb = c.table();
     // Taint bitsets over the universe.
     const auto& uni = c.taint_universe();
@@ -602,6 +715,7 @@ struct Framework::Impl {
           ports_skip = pod->ports.empty();
           break;
         case kPodTopologySpread: {
+          if (!with_domains) break;
           pts.clear();
           for (auto& sc : spread_constraints(true)) {
             PtsConstraint p;
@@ -616,6 +730,7 @@ struct Framework::Impl {
           break;
         }
         case kInterPodAffinity:
+          if (!with_domains) break;
           prefilter_ipa_counts();
           ipa_skip = !existing_anti.has_positive_entries() && pod->aff_required.empty() &&
                      pod->anti_required.empty();
@@ -1735,53 +1850,497 @@ struct Framework::Impl {
     return true;
   }
 
-  // IPA contributes nothing for this pod (its PreFilter and PreScore both skip).
-  bool ipa_inert() const {
-    if (!pod->aff_required.empty() || !pod->anti_required.empty() || !pod->aff_preferred.empty() ||
-        !pod->anti_preferred.empty()) {
-      return false;
+  bool uses_filter(int id) const {
+    return std::find(fw.cfg_.filters.begin(), fw.cfg_.filters.end(), id) != fw.cfg_.filters.end();
+  }
+  bool uses_score(int id, std::int64_t& weight) const {
+    for (const auto& [s, w] : fw.cfg_.scores) {
+      if (s == id) {
+        weight = w;
+        return true;
+      }
     }
-    for (const auto& e : c.existing_terms()) {
-      if (e.total <= 0) continue;
-      if (e.kind == kReqAff && fw.cfg_.hard_pod_affinity_weight <= 0) continue;
-      if (existing_term_matches_incoming(e.term)) return false;
+    return false;
+  }
+  bool uses_plugin(int id) const {
+    std::int64_t w = 0;
+    return uses_filter(id) || uses_score(id, w);
+  }
+
+  // Domain of row r for a slot: the label's domain id (coarse / fine), the row itself (row
+  // slots), or -1 when the row lacks the key.
+  static std::int64_t eq_dom(const EqSlot& s, std::size_t r) {
+    if (!s.col || s.col->value[r] < 0) return -1;
+    return s.mode == SlotMode::kRow ? static_cast<std::int64_t>(r) : s.col->domain[r];
+  }
+
+  std::int32_t eq_slot(EqEntry& e, std::int32_t key, bool row_mode) {
+    const NodeTable& tb = c.table();
+    for (std::size_t i = 0; i < e.slots.size(); ++i) {
+      const EqSlot& s = e.slots[i];
+      if (s.key == key && (s.mode == SlotMode::kRow) == row_mode)
+        return static_cast<std::int32_t>(i);
+    }
+    EqSlot s;
+    s.key = key;
+    s.col = tb.column(key);
+    if (row_mode) {
+      s.mode = SlotMode::kRow;
+    } else {
+      std::size_t distinct = 0;
+      if (s.col) {
+        std::vector<std::uint8_t> seen(s.col->domain_value.size(), 0);
+        for (auto row : c.live_rows()) {
+          std::int32_t d = s.col->domain[static_cast<std::size_t>(row)];
+          if (d >= 0 && !seen[static_cast<std::size_t>(d)]) {
+            seen[static_cast<std::size_t>(d)] = 1;
+            ++distinct;
+          }
+        }
+      }
+      s.mode = distinct <= coarse_domains ? SlotMode::kCoarse : SlotMode::kFine;
+    }
+    e.slots.push_back(std::move(s));
+    return static_cast<std::int32_t>(e.slots.size() - 1);
+  }
+
+  std::int32_t eq_agg(EqEntry& e, std::int32_t slot) {
+    EqAgg a;
+    a.slot = slot;
+    const EqSlot& s = e.slots[static_cast<std::size_t>(slot)];
+    std::size_t n =
+        s.mode == SlotMode::kRow ? c.table().capacity : (s.col ? s.col->domain_value.size() : 0);
+    a.by_dom.assign(n, 0);
+    e.aggs.push_back(std::move(a));
+    if (s.mode != SlotMode::kCoarse) {
+      e.slots[static_cast<std::size_t>(slot)].aggs.push_back(
+          static_cast<std::int32_t>(e.aggs.size() - 1));
+    }
+    return static_cast<std::int32_t>(e.aggs.size() - 1);
+  }
+
+  // One aggregate per (list, topology key): kube-scheduler's topology-pair maps are keyed by key.
+  std::int32_t eq_agg_for_key(EqEntry& e, std::vector<std::pair<std::int32_t, std::int32_t>>& map,
+                              std::int32_t key, std::vector<std::int32_t>* list) {
+    for (const auto& [k, a] : map) {
+      if (k == key) return a;
+    }
+    std::int32_t a = eq_agg(e, eq_slot(e, key, false));
+    map.emplace_back(key, a);
+    if (list) list->push_back(a);
+    return a;
+  }
+
+  void eq_feed(EqEntry& e, std::shared_ptr<const Matcher> m, std::int32_t term, std::int32_t agg,
+               std::int64_t weight) {
+    for (auto& s : e.sources) {
+      if ((m && s.matcher == m) || (!m && term >= 0 && s.term == term)) {
+        s.feeds.emplace_back(agg, weight);
+        return;
+      }
+    }
+    EqSource s;
+    s.matcher = std::move(m);
+    s.term = term;
+    s.feeds.emplace_back(agg, weight);
+    e.sources.push_back(std::move(s));
+  }
+
+  // Feeds `agg` from the existing term with identity `key`: bound when live, else anticipated.
+  void eq_feed_term(EqEntry& e, const std::string& key, std::int32_t id, std::int32_t agg,
+                    std::int64_t weight) {
+    for (const auto& ref : e.term_refs) {
+      if (ref.key == key) {
+        e.sources[static_cast<std::size_t>(ref.source)].feeds.emplace_back(agg, weight);
+        return;
+      }
+    }
+    EqSource s;
+    s.term = id;
+    s.feeds.emplace_back(agg, weight);
+    e.sources.push_back(std::move(s));
+    e.term_refs.push_back({key, id, static_cast<std::int32_t>(e.sources.size() - 1)});
+  }
+
+  // After the existing-term index changed: binds anticipated terms that appeared. False when the
+  // entry must be rebuilt (a referenced term disappeared or an unreferenced relevant one exists).
+  bool eq_terms_current(EqEntry& e) {
+    for (auto& ref : e.term_refs) {
+      std::int32_t id = c.term_id(ref.key);
+      if (ref.id >= 0 && id != ref.id) return false;
+      if (ref.id < 0 && id >= 0) {
+        ref.id = id;
+        e.sources[static_cast<std::size_t>(ref.source)].term = id;
+      }
+    }
+    const auto& terms = c.existing_terms();
+    for (std::size_t id = 0; id < terms.size(); ++id) {
+      if (!existing_term_relevant(e, terms[id])) continue;
+      bool known = false;
+      for (const auto& ref : e.term_refs) known |= ref.id == static_cast<std::int32_t>(id);
+      if (!known) return false;
     }
     return true;
   }
 
-  bool uses_plugin(int id) const {
-    for (int f : fw.cfg_.filters) {
-      if (f == id) return true;
-    }
-    for (const auto& [s, w] : fw.cfg_.scores) {
-      if (s == id) return true;
-    }
-    return false;
+  std::shared_ptr<const Matcher> spread_matcher_ptr(const SpreadConstraint& sc) {
+    MatchClause cl;
+    cl.namespaces.push_back(pod->ns);
+    cl.selector = sc.selector;
+    return c.matcher_ptr({std::move(cl)}, true);
   }
 
-  // Recomputes one row of an entry (filters, then row-local scores + constants).
-  void eq_row(EqEntry& e, std::int32_t row) {
-    auto r = static_cast<std::size_t>(row);
-    bool was = e.code[r] == kOk && c.table().live[r];
-    std::int64_t tot = MaxTree::kNone;
-    std::uint8_t cd = kUnresolvable;
-    if (c.table().live[r]) {
-      std::vector<std::int32_t> one{row};
-      run_filters(one);
-      cd = code[r];
-      if (cd == kOk) tot = eq_scores(e, one);
+  // Existing terms the entry reads (InterPodAffinity filter: required anti-affinity; score:
+  // required and preferred (anti-)affinity), each checked against the incoming pod.
+  bool existing_term_relevant(const EqEntry& e, const ExistingTerm& t) const {
+    if (t.total <= 0) return false;
+    bool filter = e.ipa_filter && t.kind == kReqAnti && c.table().column(t.term.topology_key);
+    bool score = e.ipa_score && (t.kind == kPrefAff || t.kind == kPrefAnti ||
+                                 (t.kind == kReqAff && fw.cfg_.hard_pod_affinity_weight > 0));
+    return (filter || score) && existing_term_matches_incoming(t.term);
+  }
+
+  // The PodTopologySpread and InterPodAffinity model of the pod in flight: static key checks,
+  // slots, aggregates (fed from pinned matchers and existing terms) and the roles reading them.
+  // Mirrors prefilter_pts_counts, prefilter_ipa_counts, filter_pts, filter_ipa, score_pts and
+  // score_ipa. False when the pod needs the full pass (fine keys in spreading scores).
+  bool eq_roles(EqEntry& e) {
+    const NodeTable& tb = c.table();
+    const auto& live = c.live_rows();
+    const std::size_t cap = tb.capacity;
+    auto numeric = [this](std::int32_t v) { return c.numeric(v); };
+    auto has_keys = [&](const std::vector<SpreadConstraint>& cons, std::size_t r) {
+      for (const auto& sc : cons) {
+        if (tb.label(static_cast<std::int32_t>(r), sc.key) < 0) return false;
+      }
+      return true;
+    };
+    auto included = [&](const SpreadConstraint& sc, std::int32_t row) {
+      if (sc.honor_node_affinity && pod->node_affinity_prefilter && !required_matches(row)) {
+        return false;
+      }
+      return !sc.honor_node_taints || taints_ok(row);
+    };
+    if (uses_filter(kPodTopologySpread)) {
+      std::vector<SpreadConstraint> hard = spread_constraints(true);
+      for (const auto& sc : hard) {
+        e.static_keys.push_back(sc.key);
+        std::int32_t a = eq_agg(e, eq_slot(e, sc.key, false));
+        EqAgg& ag = e.aggs[static_cast<std::size_t>(a)];
+        ag.eligible.assign(cap, 0);
+        for (auto row : live) {
+          auto r = static_cast<std::size_t>(row);
+          ag.eligible[r] = has_keys(hard, r) && included(sc, row) ? 1 : 0;
+        }
+        ag.track_min = true;
+        EqPtsHard h;
+        h.agg = a;
+        h.max_skew = sc.max_skew;
+        h.min_domains = sc.min_domains;
+        h.self_match = sc.selector.matches(pod->labels, numeric);
+        e.pts_hard.push_back(h);
+        eq_feed(e, spread_matcher_ptr(sc), -1, a, 1);
+      }
     }
-    e.code[r] = cd;
-    bool now = cd == kOk;
-    e.feasible += static_cast<std::int64_t>(now) - static_cast<std::int64_t>(was);
-    e.total[r] = tot;
-    e.tree.set(r, tot);
+    const auto& terms = c.existing_terms();
+    if (uses_filter(kInterPodAffinity)) {
+      e.ipa_filter = true;
+      std::vector<std::pair<std::int32_t, std::int32_t>> exist, aff, anti;
+      for (std::size_t id = 0; id < terms.size(); ++id) {
+        const ExistingTerm& t = terms[id];
+        if (t.kind != kReqAnti || !existing_term_relevant(e, t)) continue;
+        std::int32_t a = eq_agg_for_key(e, exist, t.term.topology_key, &e.ipa_exist);
+        eq_feed_term(e, t.key, static_cast<std::int32_t>(id), a, 1);
+      }
+      // The pod's own required anti-affinity terms that match itself (spreading one per domain).
+      for (const auto& t : pod->anti_required) {
+        std::string key = SchedulerCache::term_key(kReqAnti, t);
+        if (c.term_id(key) >= 0 || !tb.column(t.topology_key)) continue;
+        if (!existing_term_matches_incoming(t)) continue;
+        std::int32_t a = eq_agg_for_key(e, exist, t.topology_key, &e.ipa_exist);
+        eq_feed_term(e, key, -1, a, 1);
+      }
+      if (!pod->aff_required.empty()) {
+        std::vector<MatchClause> cls;
+        for (const auto& t : pod->aff_required) cls.push_back(incoming_clause(t));
+        e.ipa_self_match_all = true;
+        for (const auto& cl : cls) e.ipa_self_match_all &= c.pod_matches_clause(*pod, cl);
+        auto m = c.matcher_ptr(cls, false);
+        for (const auto& t : pod->aff_required) {
+          e.static_keys.push_back(t.topology_key);
+          std::int32_t a = eq_agg_for_key(e, aff, t.topology_key, nullptr);
+          e.ipa_aff.push_back(a);
+          eq_feed(e, m, -1, a, 1);
+        }
+      }
+      for (const auto& t : pod->anti_required) {
+        std::int32_t a = eq_agg_for_key(e, anti, t.topology_key, &e.ipa_anti);
+        eq_feed(e, c.matcher_ptr({incoming_clause(t)}, false), -1, a, 1);
+      }
+    }
+    std::int64_t weight = 0;
+    if (uses_score(kInterPodAffinity, weight)) {
+      bool has_constraints = !pod->aff_preferred.empty() || !pod->anti_preferred.empty();
+      if (!(fw.cfg_.ignore_preferred_terms_of_existing_pods && !has_constraints)) {
+        e.ipa_score = true;
+        e.ipa_weight = weight;
+        std::vector<std::pair<std::int32_t, std::int32_t>> topo;
+        for (const auto& t : pod->aff_preferred) {
+          std::int32_t a = eq_agg_for_key(e, topo, t.topology_key, &e.ipa_score_aggs);
+          eq_feed(e, c.matcher_ptr({incoming_clause(t)}, false), -1, a, t.weight);
+        }
+        for (const auto& t : pod->anti_preferred) {
+          std::int32_t a = eq_agg_for_key(e, topo, t.topology_key, &e.ipa_score_aggs);
+          eq_feed(e, c.matcher_ptr({incoming_clause(t)}, false), -1, a,
+                  -static_cast<std::int64_t>(t.weight));
+        }
+        for (std::size_t id = 0; id < terms.size(); ++id) {
+          const ExistingTerm& t = terms[id];
+          std::int64_t w;
+          switch (t.kind) {
+            case kReqAff:
+              w = fw.cfg_.hard_pod_affinity_weight;
+              break;
+            case kPrefAff:
+              w = t.term.weight;
+              break;
+            case kPrefAnti:
+              w = -static_cast<std::int64_t>(t.term.weight);
+              break;
+            default:
+              continue;
+          }
+          if (!existing_term_relevant(e, t)) continue;
+          std::int32_t a = eq_agg_for_key(e, topo, t.term.topology_key, &e.ipa_score_aggs);
+          eq_feed_term(e, t.key, static_cast<std::int32_t>(id), a, w);
+        }
+        // The pod's own terms that match itself, as its placed copies will carry them.
+        auto anticipate = [&](const std::vector<AffinityTerm>& list, TermKind kind,
+                              std::int64_t sign) {
+          for (const auto& t : list) {
+            std::string key = SchedulerCache::term_key(kind, t);
+            if (c.term_id(key) >= 0 || !existing_term_matches_incoming(t)) continue;
+            std::int64_t w = kind == kReqAff ? fw.cfg_.hard_pod_affinity_weight : sign * t.weight;
+            std::int32_t a = eq_agg_for_key(e, topo, t.topology_key, &e.ipa_score_aggs);
+            eq_feed_term(e, key, -1, a, w);
+          }
+        };
+        if (fw.cfg_.hard_pod_affinity_weight > 0) anticipate(pod->aff_required, kReqAff, 1);
+        anticipate(pod->aff_preferred, kPrefAff, 1);
+        anticipate(pod->anti_preferred, kPrefAnti, -1);
+      }
+    }
+    if (uses_score(kPodTopologySpread, weight)) {
+      std::vector<SpreadConstraint> soft = spread_constraints(false);
+      if (!soft.empty()) {
+        e.pts_score = true;
+        e.pts_weight = weight;
+        e.pts_require_all = pod->has_spread_constraints || !fw.cfg_.system_defaulted;
+        std::int32_t hostname_key = c.strings().find("kubernetes.io/hostname");
+        for (const auto& sc : soft) {
+          EqPtsSoft s;
+          s.hostname = sc.key >= 0 && sc.key == hostname_key;
+          s.max_skew = sc.max_skew;
+          s.slot = eq_slot(e, sc.key, s.hostname);
+          if (e.slots[static_cast<std::size_t>(s.slot)].mode == SlotMode::kFine) return false;
+          s.agg = eq_agg(e, s.slot);
+          if (!s.hostname) {
+            EqAgg& ag = e.aggs[static_cast<std::size_t>(s.agg)];
+            ag.eligible.assign(cap, 0);
+            for (auto row : live) {
+              auto r = static_cast<std::size_t>(row);
+              bool ok = !e.pts_require_all || has_keys(soft, r);
+              ag.eligible[r] = ok && included(sc, row) ? 1 : 0;
+            }
+          }
+          e.pts_soft.push_back(s);
+          eq_feed(e, spread_matcher_ptr(sc), -1, s.agg, 1);
+        }
+      }
+    }
+    // Class-key layout, domain row lists, then every aggregate from scratch.
+    std::size_t pos = 0;
+    for (auto& s : e.slots) {
+      s.pos = pos;
+      pos += s.mode == SlotMode::kCoarse ? 1 : s.aggs.size();
+      if (s.mode == SlotMode::kFine) {
+        std::size_t nd = s.col ? s.col->domain_value.size() : 0;
+        s.dom_start.assign(nd + 1, 0);
+        s.stamp.assign(nd, 0);
+        for (auto row : live) {
+          std::int64_t d = eq_dom(s, static_cast<std::size_t>(row));
+          if (d >= 0) ++s.dom_start[static_cast<std::size_t>(d) + 1];
+        }
+        for (std::size_t d = 0; d < nd; ++d) s.dom_start[d + 1] += s.dom_start[d];
+        s.dom_rows.assign(static_cast<std::size_t>(s.dom_start[nd]), 0);
+        std::vector<std::int32_t> fill(s.dom_start.begin(), s.dom_start.end() - 1);
+        for (auto row : live) {
+          std::int64_t d = eq_dom(s, static_cast<std::size_t>(row));
+          if (d >= 0)
+            s.dom_rows[static_cast<std::size_t>(fill[static_cast<std::size_t>(d)]++)] = row;
+        }
+      }
+    }
+    for (std::size_t a = 0; a < e.aggs.size(); ++a) {
+      EqAgg& ag = e.aggs[a];
+      const EqSlot& s = e.slots[static_cast<std::size_t>(ag.slot)];
+      ag.key_index = s.pos;
+      if (s.mode != SlotMode::kCoarse) {
+        ag.key_index += static_cast<std::size_t>(
+            std::find(s.aggs.begin(), s.aggs.end(), static_cast<std::int32_t>(a)) - s.aggs.begin());
+      }
+      if (ag.track_min) ag.present.assign(ag.by_dom.size(), 0);
+    }
+    for (auto& src : e.sources) {
+      if (!src.bound()) {
+        src.seen.assign(cap, 0);
+        continue;
+      }
+      const auto& pr = src.per_row(c);
+      src.seen.assign(pr.begin(), pr.begin() + static_cast<std::ptrdiff_t>(cap));
+      for (const auto& [a, w] : src.feeds) {
+        EqAgg& ag = e.aggs[static_cast<std::size_t>(a)];
+        const EqSlot& s = e.slots[static_cast<std::size_t>(ag.slot)];
+        for (auto row : live) {
+          auto r = static_cast<std::size_t>(row);
+          if (!ag.eligible.empty() && !ag.eligible[r]) continue;
+          std::int64_t d = eq_dom(s, r);
+          if (d < 0) continue;
+          ag.by_dom[static_cast<std::size_t>(d)] += w * src.seen[r];
+          ag.total += w * src.seen[r];
+        }
+      }
+    }
+    for (auto& ag : e.aggs) {
+      if (!ag.track_min) continue;
+      const EqSlot& s = e.slots[static_cast<std::size_t>(ag.slot)];
+      for (auto row : live) {
+        auto r = static_cast<std::size_t>(row);
+        std::int64_t d = eq_dom(s, r);
+        if (d >= 0 && ag.eligible[r]) ag.present[static_cast<std::size_t>(d)] = 1;
+      }
+      for (std::size_t d = 0; d < ag.present.size(); ++d) {
+        if (!ag.present[d]) continue;
+        ++ag.num_domains;
+        ++ag.hist[ag.by_dom[d]];
+      }
+    }
+    return true;
+  }
+
+  bool eq_static_ok(const EqEntry& e, std::int32_t row) const {
+    for (auto k : e.static_keys) {
+      if (c.table().label(row, k) < 0) return false;
+    }
+    return true;
+  }
+
+  void eq_row_key(const EqEntry& e, std::size_t r, std::vector<std::int64_t>& key) const {
+    key.clear();
+    for (const auto& s : e.slots) {
+      std::int64_t d = eq_dom(s, r);
+      if (s.mode == SlotMode::kCoarse) {
+        key.push_back(d);
+        continue;
+      }
+      for (auto a : s.aggs) {
+        key.push_back(
+            d < 0 ? kMissingValue
+                  : e.aggs[static_cast<std::size_t>(a)].by_dom[static_cast<std::size_t>(d)]);
+      }
+    }
+  }
+
+  // Value of an aggregate for the rows of a class; `missing` when they lack its key.
+  static std::int64_t eq_value(const EqEntry& e, const EqClass& k, std::int32_t agg,
+                               bool& missing) {
+    const EqAgg& a = e.aggs[static_cast<std::size_t>(agg)];
+    std::int64_t v = k.key[a.key_index];
+    if (e.slots[static_cast<std::size_t>(a.slot)].mode == SlotMode::kCoarse) {
+      missing = v < 0;
+      if (missing || static_cast<std::size_t>(v) >= a.by_dom.size()) return 0;
+      return a.by_dom[static_cast<std::size_t>(v)];
+    }
+    missing = v == kMissingValue;
+    return missing ? 0 : v;
+  }
+
+  // The class of a key, created on first use; -1 once the entry holds kEqMaxClasses.
+  std::int32_t eq_class_for(EqEntry& e, const std::vector<std::int64_t>& key) {
+    auto it = e.class_ids.find(key);
+    if (it != e.class_ids.end()) return it->second;
+    if (e.live_classes >= kEqMaxClasses) return -1;
+    std::int32_t id;
+    if (!e.free_classes.empty()) {
+      id = e.free_classes.back();  // its tree is empty (every member left)
+      e.free_classes.pop_back();
+    } else {
+      id = static_cast<std::int32_t>(e.classes.size());
+      e.classes.emplace_back();
+      e.classes.back().tree.init(e.nblocks);
+    }
+    EqClass& k = e.classes[static_cast<std::size_t>(id)];
+    k.key = key;
+    k.members = 0;
+    e.class_ids.emplace(key, id);
+    ++e.live_classes;
+    return id;
+  }
+
+  void eq_update_block(EqEntry& e, std::int32_t cls, std::size_t block) {
+    std::int64_t m = kNoScore;
+    std::uint32_t n = 0;
+    std::size_t end = std::min((block + 1) * kEqBlock, e.row_class.size());
+    for (std::size_t r = block * kEqBlock; r < end; ++r) {
+      if (e.row_class[r] != cls) continue;
+      if (e.local[r] > m) {
+        m = e.local[r];
+        n = 1;
+      } else if (e.local[r] == m) {
+        ++n;
+      }
+    }
+    e.classes[static_cast<std::size_t>(cls)].tree.set(block, m, n);
+  }
+
+  // Puts a row into the class of its current key (or none when not base-feasible).
+  void eq_reclass(EqEntry& e, std::int32_t row, bool local_changed) {
+    auto r = static_cast<std::size_t>(row);
+    std::int32_t old = e.row_class[r];
+    std::int32_t now = -1;
+    if (e.base_ok[r]) {
+      eq_row_key(e, r, key_buf);
+      now = eq_class_for(e, key_buf);
+      if (now < 0) {
+        e.overflow = true;
+        return;
+      }
+    }
+    std::size_t b = r / kEqBlock;
+    if (now == old) {
+      if (local_changed && now >= 0) eq_update_block(e, now, b);
+      return;
+    }
+    e.row_class[r] = now;
+    if (old >= 0) {
+      eq_update_block(e, old, b);
+      EqClass& k = e.classes[static_cast<std::size_t>(old)];
+      if (--k.members == 0) {
+        e.class_ids.erase(k.key);
+        e.free_classes.push_back(old);
+        --e.live_classes;
+      }
+    }
+    if (now >= 0) {
+      eq_update_block(e, now, b);
+      ++e.classes[static_cast<std::size_t>(now)].members;
+    }
   }
 
   std::int64_t eq_scores(EqEntry& e, const std::vector<std::int32_t>& one) {
     std::int64_t tot = 0;
-    std::vector<std::int64_t> out(1);
-    std::string err;
+    std::vector<std::int64_t>& out = score_one;
+    out.assign(1, 0);
     for (const auto& [id, w] : fw.cfg_.scores) {
       switch (id) {
         case kTaintToleration:
@@ -1805,10 +2364,24 @@ struct Framework::Impl {
           tot += w * out[0];
           break;
         default:
-          break;  // VolumeBinding / PTS / IPA skip, DynamicResources scores 0
+          break;  // VolumeBinding skips, DynamicResources scores 0; PTS/IPA per class
       }
     }
     return tot;
+  }
+
+  // Row-local part of one row: the filters run with PodTopologySpread and InterPodAffinity
+  // skipped (the per-cycle PreFilter left them so), the static key checks, the local total.
+  void eq_row_local(EqEntry& e, std::int32_t row) {
+    auto r = static_cast<std::size_t>(row);
+    bool ok = false;
+    if (c.table().live[r]) {
+      one_row[0] = row;
+      run_filters(one_row);
+      ok = code[r] == kOk && eq_static_ok(e, row);
+      if (ok) e.local[r] = eq_scores(e, one_row);
+    }
+    e.base_ok[r] = ok ? 1 : 0;
   }
 
   // Builds (or rebuilds) an entry with a full pass over all rows. Returns false when this pod
@@ -1816,16 +2389,20 @@ struct Framework::Impl {
   bool eq_build(EqEntry& e) {
     const NodeTable& tb = c.table();
     const auto& live = c.live_rows();
+    const std::size_t cap = tb.capacity;
+    std::string sig = std::move(e.sig);
+    std::uint64_t last_used = e.last_used;
+    e = EqEntry{};
+    e.sig = std::move(sig);
+    e.last_used = last_used;
     e.epoch = c.epoch();
     e.terms_version = c.terms_version();
     e.dirty_pos = c.dirty_end();
-    e.cacheable = false;
     std::uint8_t rc;
     std::string rp;
     std::vector<std::string> rr, names;
     bool has_result = false;
-    if (!prefilter(rc, rp, rr, has_result, names) || has_result) return false;
-    if (!pts_skip || !ipa_skip) return false;
+    if (!prefilter(rc, rp, rr, has_result, names, false) || has_result) return false;
     // Global normalisations must be constant over all rows for per-row reuse to be exact.
     std::vector<std::int64_t> out(live.size());
     if (uses_plugin(kTaintToleration)) {
@@ -1843,33 +2420,31 @@ struct Framework::Impl {
       e.taint_const = first <= 0 ? kMaxNodeScore : 0;
     }
     if (uses_plugin(kNodeAffinity) && (pod->has_preferred || (added && added->has_preferred))) {
-      bool ran = score_node_affinity(live, out);
-      (void)ran;
+      score_node_affinity(live, out);
       for (auto v : out) {
         if (v != out[0]) return false;
       }
       e.na_const = out.empty() ? 0 : out[0];
-    } else {
-      e.na_const = 0;
     }
-    {
-      std::vector<std::int32_t> any_row(live.begin(),
-                                        live.begin() + std::min<std::size_t>(1, live.size()));
-      std::vector<std::int64_t> o1(any_row.size());
-      e.balanced_ran = any_row.empty() ? false : score_balanced(any_row, o1);
+    if (!live.empty()) {
+      one_row[0] = live[0];
+      score_one.assign(1, 0);
+      e.balanced_ran = score_balanced(one_row, score_one);
     }
+    e.nblocks = (cap + kEqBlock - 1) / kEqBlock;
+    if (!eq_roles(e)) return false;
     run_filters(live);
-    e.code.assign(tb.capacity, kUnresolvable);
-    e.total.assign(tb.capacity, MaxTree::kNone);
-    e.tree.init(tb.capacity);
-    e.feasible = 0;
+    e.base_ok.assign(cap, 0);
+    e.local.assign(cap, kNoScore);
+    e.row_class.assign(cap, -1);
     std::vector<std::int32_t> F;
     for (auto row : live) {
       auto r = static_cast<std::size_t>(row);
-      e.code[r] = code[r];
-      if (code[r] == kOk) F.push_back(row);
+      if (code[r] == kOk && eq_static_ok(e, row)) {
+        F.push_back(row);
+        e.base_ok[r] = 1;
+      }
     }
-    e.feasible = static_cast<std::int64_t>(F.size());
     std::vector<std::int64_t> tot(F.size(), 0), o(F.size());
     std::string err;
     for (const auto& [id, w] : fw.cfg_.scores) {
@@ -1895,26 +2470,298 @@ struct Framework::Impl {
           break;
       }
     }
+    std::vector<std::int64_t> prev_key;
+    std::int32_t cls = -1;
     for (std::size_t k = 0; k < F.size(); ++k) {
-      e.total[static_cast<std::size_t>(F[k])] = tot[k];
-      e.tree.set_leaf(static_cast<std::size_t>(F[k]), tot[k]);
+      auto r = static_cast<std::size_t>(F[k]);
+      e.local[r] = tot[k];
+      eq_row_key(e, r, key_buf);
+      if (cls < 0 || key_buf != prev_key) {  // neighbouring rows often share a class
+        cls = eq_class_for(e, key_buf);
+        if (cls < 0) return false;
+        prev_key = key_buf;
+      }
+      e.row_class[r] = cls;
+      EqClass& kl = e.classes[static_cast<std::size_t>(cls)];
+      ++kl.members;
+      std::size_t leaf = kl.tree.size + r / kEqBlock;
+      if (tot[k] > kl.tree.mx[leaf]) {
+        kl.tree.mx[leaf] = tot[k];
+        kl.tree.cnt[leaf] = 1;
+      } else if (tot[k] == kl.tree.mx[leaf]) {
+        ++kl.tree.cnt[leaf];
+      }
     }
-    e.tree.build();
+    for (auto& kl : e.classes) kl.tree.build();
     e.cacheable = true;
     return true;
   }
 
-  // Cached cycle: returns true with `row` set (-1: nothing fits -> caller runs the full pass).
+  void eq_add(EqEntry& e, std::int32_t agg, std::size_t r, std::int64_t delta) {
+    EqAgg& a = e.aggs[static_cast<std::size_t>(agg)];
+    if (!a.eligible.empty() && !a.eligible[r]) return;
+    EqSlot& s = e.slots[static_cast<std::size_t>(a.slot)];
+    std::int64_t d = eq_dom(s, r);
+    if (d < 0) return;
+    auto di = static_cast<std::size_t>(d);
+    std::int64_t old = a.by_dom[di];
+    a.by_dom[di] = old + delta;
+    a.total += delta;
+    if (a.track_min && a.present[di]) {
+      auto it = a.hist.find(old);
+      if (--it->second == 0) a.hist.erase(it);
+      ++a.hist[old + delta];
+    }
+    if (s.mode == SlotMode::kRow) {
+      moved.push_back(static_cast<std::int32_t>(d));
+    } else if (s.mode == SlotMode::kFine && s.stamp[di] != e.move_stamp) {
+      s.stamp[di] = e.move_stamp;
+      for (auto i = s.dom_start[di]; i < s.dom_start[di + 1]; ++i) {
+        moved.push_back(s.dom_rows[static_cast<std::size_t>(i)]);
+      }
+    }
+  }
+
+  // Folds the rows changed since the entry's position into it: source deltas into the
+  // aggregates, the rows' local part, then class moves. False when classes overflowed.
+  bool eq_sync(EqEntry& e) {
+    std::size_t cap = c.table().capacity;
+    if (row_seen.size() < cap) row_seen.resize(cap, 0);
+    if (++row_seen_stamp == 0) {
+      std::fill(row_seen.begin(), row_seen.end(), 0);
+      row_seen_stamp = 1;
+    }
+    dirty.clear();
+    std::uint64_t end = c.dirty_end();
+    for (std::uint64_t pos = e.dirty_pos; pos < end; ++pos) {
+      std::int32_t r = c.dirty_at(pos);
+      auto ri = static_cast<std::size_t>(r);
+      if (row_seen[ri] == row_seen_stamp) continue;
+      row_seen[ri] = row_seen_stamp;
+      dirty.push_back(r);
+    }
+    e.dirty_pos = end;
+    if (dirty.empty()) return true;
+    moved.clear();
+    if (++e.move_stamp == 0) {
+      for (auto& s : e.slots) std::fill(s.stamp.begin(), s.stamp.end(), 0);
+      e.move_stamp = 1;
+    }
+    for (auto& src : e.sources) {
+      if (!src.bound()) continue;
+      const auto& pr = src.per_row(c);
+      for (auto row : dirty) {
+        auto r = static_cast<std::size_t>(row);
+        std::int32_t v = pr[r];
+        if (v == src.seen[r]) continue;
+        std::int64_t delta = static_cast<std::int64_t>(v) - src.seen[r];
+        src.seen[r] = v;
+        for (const auto& [a, w] : src.feeds) eq_add(e, a, r, w * delta);
+      }
+    }
+    for (auto row : dirty) {
+      eq_row_local(e, row);
+      eq_reclass(e, row, true);
+    }
+    for (auto row : moved) {
+      if (row_seen[static_cast<std::size_t>(row)] != row_seen_stamp) eq_reclass(e, row, false);
+    }
+    return !e.overflow;
+  }
+
+  // Whether the rows of a class pass PodTopologySpread's skew and InterPodAffinity's count
+  // checks (their keys are present: the static checks hold for every member).
+  bool eq_allowed(const EqEntry& e, const EqClass& k, bool aff_empty) const {
+    bool missing = false;
+    for (const auto& h : e.pts_hard) {
+      std::int64_t v = eq_value(e, k, h.agg, missing);
+      if (v + (h.self_match ? 1 : 0) - h.min > h.max_skew) return false;
+    }
+    if (!e.ipa_filter) return true;
+    if (!e.ipa_aff.empty()) {
+      bool exist = true;
+      for (auto a : e.ipa_aff) exist &= eq_value(e, k, a, missing) > 0;
+      if (!exist && !(aff_empty && e.ipa_self_match_all)) return false;
+    }
+    for (auto a : e.ipa_anti) {
+      if (eq_value(e, k, a, missing) > 0) return false;
+    }
+    for (auto a : e.ipa_exist) {
+      if (eq_value(e, k, a, missing) > 0) return false;
+    }
+    return true;
+  }
+
+  // Adds the normalised InterPodAffinity and PodTopologySpread scores of every allowed class
+  // (score_ipa / score_pts over the feasible rows, evaluated once per class).
+  void eq_domain_scores(EqEntry& e, std::int64_t feasible) {
+    bool missing = false;
+    if (e.ipa_score) {
+      std::int64_t mn = std::numeric_limits<std::int64_t>::max();
+      std::int64_t mx = std::numeric_limits<std::int64_t>::min();
+      for (auto ci : active) {
+        EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+        k.raw = 0;
+        for (auto a : e.ipa_score_aggs) k.raw += eq_value(e, k, a, missing);
+        mn = std::min(mn, k.raw);
+        mx = std::max(mx, k.raw);
+      }
+      std::int64_t diff = mx - mn;
+      for (auto ci : active) {
+        EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+        double f = 0;
+        if (diff > 0) {
+          f = static_cast<double>(kMaxNodeScore) *
+              (static_cast<double>(k.raw - mn) / static_cast<double>(diff));
+        }
+        k.g += e.ipa_weight * static_cast<std::int64_t>(f);
+      }
+    }
+    if (!e.pts_score) return;
+    std::int64_t n_ignored = 0;
+    for (auto ci : active) {
+      EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+      k.ignored = false;
+      if (e.pts_require_all) {
+        for (const auto& s : e.pts_soft) {
+          eq_value(e, k, s.agg, missing);
+          k.ignored |= missing;
+        }
+      }
+      if (k.ignored) n_ignored += k.members;
+    }
+    for (auto& s : e.pts_soft) {
+      std::int64_t sz;
+      if (s.hostname) {
+        sz = feasible - n_ignored;
+      } else {
+        domains_buf.clear();
+        std::size_t pos = e.slots[static_cast<std::size_t>(s.slot)].pos;
+        for (auto ci : active) {
+          const EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+          if (!k.ignored) domains_buf.push_back(k.key[pos]);
+        }
+        std::sort(domains_buf.begin(), domains_buf.end());
+        sz = std::unique(domains_buf.begin(), domains_buf.end()) - domains_buf.begin();
+      }
+      s.weight = std::log(static_cast<double>(sz + 2));
+    }
+    std::int64_t mn = std::numeric_limits<std::int64_t>::max(), mx = 0;
+    for (auto ci : active) {
+      EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+      if (k.ignored) continue;
+      double score = 0;
+      for (const auto& s : e.pts_soft) {
+        std::int64_t cnt = eq_value(e, k, s.agg, missing);
+        if (missing) continue;
+        score += static_cast<double>(cnt) * s.weight + static_cast<double>(s.max_skew - 1);
+      }
+      k.raw = static_cast<std::int64_t>(std::round(score));
+      mn = std::min(mn, k.raw);
+      mx = std::max(mx, k.raw);
+    }
+    for (auto ci : active) {
+      EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+      std::int64_t s;
+      if (k.ignored) {
+        s = 0;
+      } else if (mx == 0) {
+        s = kMaxNodeScore;
+      } else {
+        s = kMaxNodeScore * (mx + mn - k.raw) / mx;
+      }
+      k.g += e.pts_weight * s;
+    }
+  }
+
+  // Row of the k-th (row order) leaf at its class's target among the participating classes.
+  std::int32_t eq_kth(const EqEntry& e, std::uint64_t k) const {
+    std::size_t size = e.classes[static_cast<std::size_t>(part.front())].tree.size;
+    std::size_t p = 1;
+    while (p < size) {
+      std::size_t a = 2 * p;
+      std::uint64_t left = 0;
+      for (auto ci : part) {
+        const EqClass& kl = e.classes[static_cast<std::size_t>(ci)];
+        if (kl.tree.mx[a] == kl.tree.mx[1]) left += kl.tree.cnt[a];
+      }
+      if (k < left) {
+        p = a;
+      } else {
+        k -= left;
+        p = a + 1;
+      }
+    }
+    std::size_t block = p - size;
+    std::size_t end = std::min((block + 1) * kEqBlock, e.row_class.size());
+    for (std::size_t r = block * kEqBlock; r < end; ++r) {
+      std::int32_t ci = e.row_class[r];
+      if (ci < 0) continue;
+      const EqClass& kl = e.classes[static_cast<std::size_t>(ci)];
+      if (!kl.participating || e.local[r] != kl.tree.mx[1]) continue;
+      if (k == 0) return static_cast<std::int32_t>(r);
+      --k;
+    }
+    return -1;  // unreachable: the counts guarantee a row
+  }
+
+  // Decision of a cached cycle: the classes' verdicts, then the uniform pick among the rows at
+  // the maximum total (the same draw as the full pass). False when nothing fits.
+  bool eq_pick(EqEntry& e, std::int32_t& row, bool& consumed) {
+    for (auto& h : e.pts_hard) {
+      const EqAgg& a = e.aggs[static_cast<std::size_t>(h.agg)];
+      h.min = (a.num_domains < h.min_domains || a.hist.empty()) ? 0 : a.hist.begin()->first;
+    }
+    bool aff_empty = true;
+    for (auto a : e.ipa_aff) aff_empty &= e.aggs[static_cast<std::size_t>(a)].total == 0;
+    active.clear();
+    std::int64_t feasible = 0;
+    for (std::size_t ci = 0; ci < e.classes.size(); ++ci) {
+      EqClass& k = e.classes[ci];
+      k.participating = false;
+      k.g = 0;
+      if (k.members == 0 || !eq_allowed(e, k, aff_empty)) continue;
+      feasible += k.members;
+      active.push_back(static_cast<std::int32_t>(ci));
+    }
+    if (feasible == 0) return false;
+    part.clear();
+    if (feasible == 1) {
+      part.push_back(active.front());
+      e.classes[static_cast<std::size_t>(active.front())].participating = true;
+      row = eq_kth(e, 0);
+      return true;
+    }
+    eq_domain_scores(e, feasible);
+    std::int64_t best = std::numeric_limits<std::int64_t>::min();
+    for (auto ci : active) {
+      const EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+      best = std::max(best, k.tree.mx[1] + k.g);
+    }
+    std::uint64_t count = 0;
+    for (auto ci : active) {
+      EqClass& k = e.classes[static_cast<std::size_t>(ci)];
+      if (k.tree.mx[1] + k.g != best) continue;
+      k.participating = true;
+      part.push_back(ci);
+      count += k.tree.cnt[1];
+    }
+    std::uint64_t pick = fw.rng_.below(count);
+    consumed = true;
+    row = eq_kth(e, pick);
+    return true;
+  }
+
+  // Cached cycle: returns true with `row` set; false -> the caller runs the full pass.
   bool eq_cycle(std::int32_t& row, bool& consumed) {
     consumed = false;
     if (!profile_cacheable() || !nominated.empty()) return false;
-    if (pod->has_spread_constraints || !ipa_inert()) return false;
     EqEntry* e = nullptr;
     for (auto& p : eq) {
       if (p->sig == pod->signature) e = p.get();
     }
     if (!e) {
-      if (eq.size() >= 8) {
+      if (eq.size() >= kEqMaxEntries) {
         auto victim = std::min_element(eq.begin(), eq.end(), [](const auto& a, const auto& b) {
           return a->last_used < b->last_used;
         });
@@ -1926,43 +2773,29 @@ struct Framework::Impl {
       e->epoch = 0;
     }
     e->last_used = ++eq_clock;
-    if (e->epoch != c.epoch() || e->dirty_pos < c.dirty_base()) {
+    bool rebuild = e->epoch != c.epoch() || e->dirty_pos < c.dirty_base();
+    if (!rebuild && !e->cacheable) return false;
+    if (!rebuild && e->terms_version != c.terms_version()) {
+      if (eq_terms_current(*e)) {
+        e->terms_version = c.terms_version();
+      } else {
+        rebuild = true;
+      }
+    }
+    if (rebuild) {
       if (!eq_build(*e)) return false;
-    } else if (!e->cacheable) {
-      return false;
     } else {
-      if (e->terms_version != c.terms_version()) e->terms_version = c.terms_version();
-      // Per-cycle pod state for row recomputation.
       std::uint8_t rc;
       std::string rp;
       std::vector<std::string> rr, names;
       bool has_result = false;
-      if (!prefilter(rc, rp, rr, has_result, names) || has_result || !pts_skip || !ipa_skip)
+      if (!prefilter(rc, rp, rr, has_result, names, false) || has_result) return false;
+      if (!eq_sync(*e)) {
+        e->cacheable = false;
         return false;
-      if (row_seen.size() < c.table().capacity) row_seen.resize(c.table().capacity, 0);
-      if (++row_seen_stamp == 0) {
-        std::fill(row_seen.begin(), row_seen.end(), 0);
-        row_seen_stamp = 1;
       }
-      std::uint64_t end = c.dirty_end();
-      for (std::uint64_t pos = e->dirty_pos; pos < end; ++pos) {
-        std::int32_t r = c.dirty_at(pos);
-        auto ri = static_cast<std::size_t>(r);
-        if (row_seen[ri] == row_seen_stamp) continue;
-        row_seen[ri] = row_seen_stamp;
-        eq_row(*e, r);
-      }
-      e->dirty_pos = end;
     }
-    if (e->feasible == 0) return false;
-    if (e->feasible == 1) {
-      row = static_cast<std::int32_t>(e->tree.kth(0));
-      return true;
-    }
-    std::uint64_t k = fw.rng_.below(e->tree.cnt[1]);
-    consumed = true;
-    row = static_cast<std::int32_t>(e->tree.kth(k));
-    return true;
+    return eq_pick(*e, row, consumed);
   }
 
   // --- percentageOfNodesToScore emulation ------------------------------------------------------
@@ -2306,6 +3139,11 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
     }
   }
   return finish();
+}
+
+void Framework::set_equivalence_coarse_domains(std::size_t n) noexcept {
+  impl_->coarse_domains = n;
+  impl_->eq.clear();
 }
 
 std::vector<std::uint8_t> Framework::debug_filter(const PodInfoPtr& pod, int plugin) {

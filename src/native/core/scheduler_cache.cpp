@@ -708,8 +708,31 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     for (auto i : p->images) add(i);
     add(p->num_containers);
     add(p->has_spread_constraints);
-    add(static_cast<std::int64_t>(p->aff_required.size() + p->anti_required.size() +
-                                  p->aff_preferred.size() + p->anti_preferred.size()));
+    // Topology spread constraints and pod (anti-)affinity terms in full: cached cycles of
+    // equal signatures share PodTopologySpread and InterPodAffinity aggregates.
+    for (const auto* list : {&p->spread_hard, &p->spread_soft}) {
+      g += 'S';
+      for (const auto& c : *list) {
+        add(c.max_skew);
+        add(c.key);
+        add(c.min_domains);
+        add(c.honor_node_affinity);
+        add(c.honor_node_taints);
+        c.selector.append_key(g);
+      }
+    }
+    for (const auto* list :
+         {&p->aff_required, &p->anti_required, &p->aff_preferred, &p->anti_preferred}) {
+      g += 'A';
+      for (const auto& t : *list) {
+        add(t.topology_key);
+        add(t.weight);
+        for (auto n : t.namespaces) add(n);
+        g += '/';
+        t.ns_selector.append_key(g);
+        t.selector.append_key(g);
+      }
+    }
   }
   p->preempt_never = spec.preempt_never;
   p->terminating = spec.terminating;
@@ -791,12 +814,7 @@ void SchedulerCache::index_terms(std::int32_t slot) {
   rec.term_ids.clear();
   auto add = [&](const std::vector<AffinityTerm>& list, TermKind kind) {
     for (const auto& t : list) {
-      std::string key = std::to_string(kind) + "#" + std::to_string(t.weight) + "#" +
-                        std::to_string(t.topology_key) + "#";
-      for (auto n : t.namespaces) key += std::to_string(n) + ",";
-      key += "#";
-      t.ns_selector.append_key(key);
-      t.selector.append_key(key);
+      std::string key = term_key(kind, t);
       std::int32_t id;
       auto it = term_by_key_.find(key);
       if (it != term_by_key_.end()) {
@@ -828,6 +846,21 @@ void SchedulerCache::index_terms(std::int32_t slot) {
   add(p.aff_required, kReqAff);
   add(p.aff_preferred, kPrefAff);
   add(p.anti_preferred, kPrefAnti);
+}
+
+std::string SchedulerCache::term_key(TermKind kind, const AffinityTerm& t) {
+  std::string key = std::to_string(kind) + "#" + std::to_string(t.weight) + "#" +
+                    std::to_string(t.topology_key) + "#";
+  for (auto n : t.namespaces) key += std::to_string(n) + ",";
+  key += "#";
+  t.ns_selector.append_key(key);
+  t.selector.append_key(key);
+  return key;
+}
+
+std::int32_t SchedulerCache::term_id(const std::string& key) const {
+  auto it = term_by_key_.find(key);
+  return it == term_by_key_.end() ? -1 : it->second;
 }
 
 void SchedulerCache::unindex_terms(std::int32_t slot) {
@@ -983,8 +1016,7 @@ std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> SchedulerCache::no
     }
     if (!pods.empty()) out.emplace_back(row, std::move(pods));
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
@@ -992,6 +1024,11 @@ std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> SchedulerCache::no
 // Matchers
 
 const Matcher& SchedulerCache::matcher(std::vector<MatchClause> clauses, bool exclude_terminating) {
+  return *matcher_ptr(std::move(clauses), exclude_terminating);
+}
+
+std::shared_ptr<const Matcher> SchedulerCache::matcher_ptr(std::vector<MatchClause> clauses,
+                                                           bool exclude_terminating) {
   std::string key = exclude_terminating ? "T|" : "A|";
   for (const auto& c : clauses) {
     key += c.all_namespaces ? "*" : "";
@@ -1002,16 +1039,18 @@ const Matcher& SchedulerCache::matcher(std::vector<MatchClause> clauses, bool ex
   auto it = matchers_.find(key);
   if (it != matchers_.end()) {
     it->second->last_used = ++use_clock_;
-    return *it->second;
+    return it->second;
   }
   if (matchers_.size() >= 1024) {
-    auto victim = matchers_.begin();
+    // Evict the least recently used matcher nobody holds (held ones are pinned).
+    auto victim = matchers_.end();
     for (auto i = matchers_.begin(); i != matchers_.end(); ++i) {
-      if (i->second->last_used < victim->second->last_used) victim = i;
+      if (i->second.use_count() > 1) continue;
+      if (victim == matchers_.end() || i->second->last_used < victim->second->last_used) victim = i;
     }
-    matchers_.erase(victim);
+    if (victim != matchers_.end()) matchers_.erase(victim);
   }
-  auto m = std::make_unique<Matcher>();
+  auto m = std::make_shared<Matcher>();
   m->clauses = std::move(clauses);
   m->exclude_terminating = exclude_terminating;
   m->per_row.assign(t_.capacity, 0);
@@ -1033,9 +1072,8 @@ const Matcher& SchedulerCache::matcher(std::vector<MatchClause> clauses, bool ex
       }
     }
   }
-  auto& ref = *m;
-  matchers_.emplace(std::move(key), std::move(m));
-  return ref;
+  matchers_.emplace(std::move(key), m);
+  return m;
 }
 
 // ------------------------------------------------------------------------------------------

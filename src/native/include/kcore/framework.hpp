@@ -166,6 +166,9 @@ class Framework {
   Rng& rng() noexcept { return rng_; }
   std::uint64_t cache_hits() const noexcept { return cache_hits_; }
   void set_equivalence_cache(bool on) noexcept { use_eq_cache_ = on; }
+  // Topology keys with at most this many domains enter equivalence classes by domain, others by
+  // the counts of each row's domain (a tuning knob; decisions are identical either way).
+  void set_equivalence_coarse_domains(std::size_t n) noexcept;
   bool equivalence_cache() const noexcept { return use_eq_cache_; }
 
  private:

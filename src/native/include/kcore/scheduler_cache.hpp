@@ -4,6 +4,7 @@
 // the incremental indexes the plugins aggregate from. Not thread-safe: the owner serialises calls.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -200,9 +201,16 @@ class SchedulerCache {
     return dirty_log_[static_cast<std::size_t>(pos - dirty_base_)];
   }
 
-  // Matchers: per-node counts of pods matching a set of clauses.
+  // Matchers: per-node counts of pods matching a set of clauses. The reference is valid until the
+  // next matcher() call may evict it (1024 matchers are kept, least recently used first out);
+  // a holder of matcher_ptr's result pins the matcher (never evicted, always maintained).
   const Matcher& matcher(std::vector<MatchClause> clauses, bool exclude_terminating);
+  std::shared_ptr<const Matcher> matcher_ptr(std::vector<MatchClause> clauses,
+                                             bool exclude_terminating);
   const std::vector<ExistingTerm>& existing_terms() const noexcept { return terms_; }
+  // The identity of a distinct term (ExistingTerm::key) and the live term with it (-1: none).
+  static std::string term_key(TermKind kind, const AffinityTerm& t);
+  std::int32_t term_id(const std::string& key) const;
 
   bool pod_matches_clause(const PodInfo& p, const MatchClause& c) const;
 
@@ -250,7 +258,8 @@ class SchedulerCache {
   std::vector<SelectorObj> owners_;  // RS / SS / RC
   std::vector<SelectorObj> pdbs_;
   std::unordered_map<std::string, std::int32_t> priority_classes_;
-  std::unordered_map<std::string, std::unique_ptr<Matcher>> matchers_;
+  std::unordered_map<std::string, std::shared_ptr<Matcher>>
+      matchers_;  // LRU-capped, see matcher_ptr
   std::vector<ExistingTerm> terms_;
   std::unordered_map<std::string, std::int32_t> term_by_key_;
   std::vector<std::int32_t> free_terms_;
