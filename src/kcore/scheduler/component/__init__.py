@@ -9,6 +9,7 @@ metrics as kube-scheduler does. ``kcore scheduler`` runs it against an APIServer
 
 from __future__ import annotations
 
+from kcore.scheduler.component.app import SchedulerApp, SchedulerOptions, http_client
 from kcore.scheduler.component.scheduler import DEFAULT_BATCH_SIZE, KubeScheduler
 
-__all__ = ["DEFAULT_BATCH_SIZE", "KubeScheduler"]
+__all__ = ["DEFAULT_BATCH_SIZE", "KubeScheduler", "SchedulerApp", "SchedulerOptions", "http_client"]
