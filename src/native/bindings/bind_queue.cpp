@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/typing.h>
 
 #include <cmath>
 #include <memory>
@@ -322,7 +323,7 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
               py::gil_scoped_release release;
               pods = q.pop_batch(t, static_cast<std::size_t>(max_pods));
             }
-            py::list out(pods.size());
+            py::typing::List<py::object> out(pods.size());
             for (std::size_t i = 0; i < pods.size(); ++i) out[i] = snapshot_tuple(pods[i]);
             return out;
           },
@@ -338,8 +339,8 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
               pods = q.pop_batch(t, static_cast<std::size_t>(max_pods));
             }
             const auto n = static_cast<py::ssize_t>(pods.size());
-            py::list keys(pods.size());
-            py::list uids(pods.size());
+            py::typing::List<py::str> keys(pods.size());
+            py::typing::List<py::str> uids(pods.size());
             py::array_t<std::int64_t> tags(n);
             py::array_t<std::int32_t> priorities(n);
             py::array_t<std::int32_t> attempts(n);
@@ -524,7 +525,7 @@ Times are float seconds on the caller's clock; plugin sets are bit masks of plug
               py::gil_scoped_release release;
               pods = q.list(static_cast<kcore::QueueKind>(queue));
             }
-            py::list out(pods.size());
+            py::typing::List<py::object> out(pods.size());
             for (std::size_t i = 0; i < pods.size(); ++i) out[i] = snapshot_tuple(pods[i]);
             return out;
           },

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/typing.h>
 
 #include <mutex>
 #include <optional>
@@ -102,6 +103,13 @@ std::shared_ptr<Snapshot> full_snapshot(const SchedulerCache& c) {
 }
 
 // ------------------------------------------------------------------------------------------
+
+// Typed Python results (for the generated stub): str-keyed dicts and schedule()'s tuple
+// (code, node, message, nominated node, victims, latency ns).
+using StrDict = py::typing::Dict<py::str, py::object>;
+using ResultTuple =
+    py::typing::Tuple<py::int_, py::typing::Optional<py::str>, py::str,
+                      py::typing::Optional<py::str>, py::typing::List<py::str>, py::int_>;
 
 struct PodTemplate {
   PodSpecIn spec;
@@ -251,7 +259,8 @@ class NativeScheduler {
   // One shared SchedulerCache and one Framework per profile (kube-scheduler's profile map over
   // one cache). With `match_scheduler_name`, a pod is scheduled by the profile named by its
   // spec.schedulerName ("" = default-scheduler); otherwise the first profile takes every pod.
-  NativeScheduler(const py::list& profiles, std::uint64_t seed, bool match_scheduler_name)
+  NativeScheduler(const py::typing::List<StrDict>& profiles, std::uint64_t seed,
+                  bool match_scheduler_name)
       : match_scheduler_name_(match_scheduler_name) {
     if (profiles.empty()) throw py::value_error("profiles: at least one profile is required");
     for (std::size_t i = 0; i < profiles.size(); ++i) {
@@ -406,15 +415,15 @@ class NativeScheduler {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     return row_names_locked();
   }
-  py::object pod_node(const std::string& ns, const std::string& name) {
+  std::optional<std::string> pod_node(const std::string& ns, const std::string& name) {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     const PodRecord* rec = cache_.find_pod(ns + "/" + name);
-    if (!rec) return py::none();
-    return py::str(cache_.table().rows[static_cast<std::size_t>(rec->row)].name);
+    if (!rec) return std::nullopt;
+    return cache_.table().rows[static_cast<std::size_t>(rec->row)].name;
   }
 
   // --- scheduling ---
-  py::tuple schedule(py::handle obj, bool assume) {
+  ResultTuple schedule(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
     Framework& fw = framework_for(spec, "");
     CycleResult res;
@@ -425,10 +434,10 @@ class NativeScheduler {
       res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, nullptr);
       if (res.row >= 0) node = cache_.table().rows[static_cast<std::size_t>(res.row)].name;
     }
-    return result_tuple(res, node);
+    return ResultTuple(result_tuple(res, node));
   }
 
-  py::dict explain(py::handle obj) {
+  StrDict explain(py::handle obj) {
     PodSpecIn spec = pod_from_object(obj);
     Framework& fw = framework_for(spec, "");
     CycleResult res;
@@ -440,11 +449,11 @@ class NativeScheduler {
       res = run_one(fw, spec, nullptr, false, spec.ns, spec.name, spec.uid, &det);
       restore_decision_state(saved);
     }
-    return detail_dict(res, det);
+    return StrDict(detail_dict(res, det));
   }
 
   // Fidelity/explain with a state-changing option (used by the replay): schedules, returns detail.
-  py::dict schedule_detail(py::handle obj, bool assume) {
+  StrDict schedule_detail(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
     Framework& fw = framework_for(spec, "");
     CycleResult res;
@@ -454,7 +463,7 @@ class NativeScheduler {
       std::lock_guard<std::recursive_mutex> lk(mu_);
       res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, &det);
     }
-    return detail_dict(res, det);
+    return StrDict(detail_dict(res, det));
   }
 
   // The scheduler names of the profiles, in order.
@@ -465,8 +474,8 @@ class NativeScheduler {
   }
 
   // schedule_batch over a template (count copies named prefix + index) or a list of pods.
-  py::dict schedule_batch(py::handle pods, py::object tmpl, const std::string& prefix,
-                          std::int64_t count, bool assume, bool dry_run) {
+  StrDict schedule_batch(py::handle pods, py::object tmpl, const std::string& prefix,
+                         std::int64_t count, bool assume, bool dry_run) {
     std::vector<PodSpecIn> specs;
     std::vector<Framework*> fws;  // the profile of every pod (validated before any cycle runs)
     const PodTemplate* t = nullptr;
@@ -556,8 +565,9 @@ class NativeScheduler {
               : py::object(py::none());
       fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims);
     }
-    return py::dict("node_index"_a = node_index, "codes"_a = codes, "latency_ns"_a = latency,
-                    "node_names"_a = RowNames{names}, "failures"_a = fails);
+    return StrDict(py::dict("node_index"_a = node_index, "codes"_a = codes,
+                            "latency_ns"_a = latency, "node_names"_a = RowNames{names},
+                            "failures"_a = fails));
   }
 
   // --- snapshot ---
@@ -760,22 +770,30 @@ void register_scheduler(py::module_& m) {
       },
       "text"_a, "milli"_a = false,
       R"pbdoc(Parse a Kubernetes quantity; ceil(value * 1000) when milli, else ceil(value).)pbdoc");
-  m.def("plugin_names", []() {
-    std::vector<std::string> out;
-    for (int i = 0; i < kNumNativePlugins; ++i) out.emplace_back(native_plugin_name(i));
-    return out;
-  });
+  m.def(
+      "plugin_names",
+      []() {
+        std::vector<std::string> out;
+        for (int i = 0; i < kNumNativePlugins; ++i) out.emplace_back(native_plugin_name(i));
+        return out;
+      },
+      R"pbdoc(Names of the native plugins.)pbdoc");
 
   py::class_<PodTemplate>(m, "PodTemplate",
                           R"pbdoc(A pod converted once (for batches of copies).)pbdoc")
       .def(py::init([](py::handle obj) { return PodTemplate{pod_from_object(obj)}; }), "pod"_a)
-      .def_property_readonly("namespace", [](const PodTemplate& t) { return t.spec.ns; })
-      .def_property_readonly("name", [](const PodTemplate& t) { return t.spec.name; });
+      .def_property_readonly(
+          "namespace", [](const PodTemplate& t) { return t.spec.ns; },
+          R"pbdoc(metadata.namespace (default "default").)pbdoc")
+      .def_property_readonly(
+          "name", [](const PodTemplate& t) { return t.spec.name; }, R"pbdoc(metadata.name.)pbdoc");
 
   py::class_<RowNames>(
       m, "RowNames",
       R"pbdoc(Node names by row at the end of a batch (an immutable sequence).)pbdoc")
-      .def("__len__", [](const RowNames& r) { return r.names->size(); })
+      .def(
+          "__len__", [](const RowNames& r) { return r.names->size(); },
+          R"pbdoc(Number of rows.)pbdoc")
       .def(
           "__getitem__",
           [](const RowNames& r, py::ssize_t i) {
@@ -784,87 +802,135 @@ void register_scheduler(py::module_& m) {
             if (i < 0 || i >= n) throw py::index_error("row index out of range");
             return (*r.names)[static_cast<std::size_t>(i)];
           },
-          "row"_a);
+          "row"_a, R"pbdoc(Node name of a row ("" for a free row).)pbdoc");
 
   py::class_<SnapshotHandle>(m, "NodeTableHandle",
                              R"pbdoc(Immutable NodeTable snapshot; owns the column buffers.)pbdoc")
-      .def_property_readonly("size", [](const SnapshotHandle& h) { return h.s->n; })
-      .def("names", [](const SnapshotHandle& h) { return h.s->names; })
-      .def("resource_names", [](const SnapshotHandle& h) { return h.s->resource_names; })
-      .def("label_keys", [](const SnapshotHandle& h) { return h.s->label_keys; })
-      .def("label_values",
-           [](const SnapshotHandle& h, std::size_t k) { return h.s->label_values.at(k); })
-      .def("taints", [](const SnapshotHandle& h) { return h.s->taints; })
-      .def("columns", [](py::object self) {
-        const Snapshot& s = *self.cast<const SnapshotHandle&>().s;
-        py::dict d;
-        d["live"] = view(s.live, self);
-        d["unschedulable"] = view(s.unschedulable, self);
-        d["generation"] = view(s.generation, self);
-        d["pod_count"] = view(s.pod_count, self);
-        d["nonzero_cpu"] = view(s.nonzero_cpu, self);
-        d["nonzero_memory"] = view(s.nonzero_mem, self);
-        py::dict alloc, req, labels;
-        for (std::size_t k = 0; k < s.resource_names.size(); ++k) {
-          alloc[py::str(s.resource_names[k])] = view(s.allocatable[k], self);
-          req[py::str(s.resource_names[k])] = view(s.requested[k], self);
-        }
-        for (std::size_t k = 0; k < s.label_keys.size(); ++k)
-          labels[py::str(s.label_keys[k])] = view(s.label_domain[k], self);
-        d["allocatable"] = alloc;
-        d["requested"] = req;
-        d["labels"] = labels;
-        py::array_t<std::uint64_t> bits(
-            {static_cast<py::ssize_t>(s.n), static_cast<py::ssize_t>(s.taint_words)},
-            {static_cast<py::ssize_t>(s.taint_words * 8), static_cast<py::ssize_t>(8)},
-            s.taint_bits.data(), self);
-        py::detail::array_proxy(bits.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-        d["taint_bits"] = bits;
-        return d;
-      });
+      .def_property_readonly(
+          "size", [](const SnapshotHandle& h) { return h.s->n; }, R"pbdoc(Number of rows.)pbdoc")
+      .def(
+          "names", [](const SnapshotHandle& h) { return h.s->names; },
+          R"pbdoc(Node name per row ("" for free rows).)pbdoc")
+      .def(
+          "resource_names", [](const SnapshotHandle& h) { return h.s->resource_names; },
+          R"pbdoc(Resource names by resource index.)pbdoc")
+      .def(
+          "label_keys", [](const SnapshotHandle& h) { return h.s->label_keys; },
+          R"pbdoc(Label keys by label column.)pbdoc")
+      .def(
+          "label_values",
+          [](const SnapshotHandle& h, std::size_t k) { return h.s->label_values.at(k); },
+          "column"_a, R"pbdoc(Label values by domain id of one label column.)pbdoc")
+      .def(
+          "taints", [](const SnapshotHandle& h) { return h.s->taints; },
+          R"pbdoc(The taint universe ("key=value:Effect") by bit.)pbdoc")
+      .def(
+          "columns",
+          [](py::object self) {
+            const Snapshot& s = *self.cast<const SnapshotHandle&>().s;
+            StrDict d;
+            d["live"] = view(s.live, self);
+            d["unschedulable"] = view(s.unschedulable, self);
+            d["generation"] = view(s.generation, self);
+            d["pod_count"] = view(s.pod_count, self);
+            d["nonzero_cpu"] = view(s.nonzero_cpu, self);
+            d["nonzero_memory"] = view(s.nonzero_mem, self);
+            py::dict alloc, req, labels;
+            for (std::size_t k = 0; k < s.resource_names.size(); ++k) {
+              alloc[py::str(s.resource_names[k])] = view(s.allocatable[k], self);
+              req[py::str(s.resource_names[k])] = view(s.requested[k], self);
+            }
+            for (std::size_t k = 0; k < s.label_keys.size(); ++k)
+              labels[py::str(s.label_keys[k])] = view(s.label_domain[k], self);
+            d["allocatable"] = alloc;
+            d["requested"] = req;
+            d["labels"] = labels;
+            py::array_t<std::uint64_t> bits(
+                {static_cast<py::ssize_t>(s.n), static_cast<py::ssize_t>(s.taint_words)},
+                {static_cast<py::ssize_t>(s.taint_words * 8), static_cast<py::ssize_t>(8)},
+                s.taint_bits.data(), self);
+            py::detail::array_proxy(bits.ptr())->flags &=
+                ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+            d["taint_bits"] = bits;
+            return d;
+          },
+          R"pbdoc(Read-only zero-copy NumPy views of the snapshot's columns.)pbdoc");
 
-  py::class_<NativeScheduler>(m, "NativeScheduler",
-                              R"pbdoc(Scheduler cache + framework of one profile.)pbdoc")
-      .def(py::init<const py::list&, std::uint64_t, bool>(), "profiles"_a, "seed"_a = 0,
-           "match_scheduler_name"_a = true)
-      .def("scheduler_names", &NativeScheduler::scheduler_names)
-      .def("add_node", &NativeScheduler::add_node)
-      .def("update_node", &NativeScheduler::update_node)
-      .def("remove_node", &NativeScheduler::remove_node)
-      .def("add_pod", &NativeScheduler::add_pod, "pod"_a, "assumed"_a = false)
-      .def("update_pod", &NativeScheduler::update_pod)
-      .def("remove_pod", &NativeScheduler::remove_pod)
-      .def("assume", &NativeScheduler::assume)
-      .def("forget", &NativeScheduler::forget)
-      .def("finish_binding", &NativeScheduler::finish_binding)
+  py::class_<NativeScheduler>(m, "NativeScheduler", R"pbdoc(
+The scheduler cache (nodes, pods, nominations, namespaces, objects) and one framework per
+profile. Use kcore.scheduler.Scheduler, which wraps this class with typed methods. Every call is
+serialised by one lock; scheduling calls release the GIL while cycles run.
+)pbdoc")
+      .def(py::init<const py::typing::List<StrDict>&, std::uint64_t, bool>(), "profiles"_a,
+           "seed"_a = 0, "match_scheduler_name"_a = true,
+           R"pbdoc(Profiles are dicts from kcore.scheduler._profile.native_profile.)pbdoc")
+      .def("scheduler_names", &NativeScheduler::scheduler_names,
+           R"pbdoc(Scheduler names of the profiles, in order.)pbdoc")
+      .def("add_node", &NativeScheduler::add_node, "node"_a, R"pbdoc(Add a v1.Node.)pbdoc")
+      .def("update_node", &NativeScheduler::update_node, "node"_a,
+           R"pbdoc(Replace a known node.)pbdoc")
+      .def("remove_node", &NativeScheduler::remove_node, "name"_a,
+           R"pbdoc(Remove a node and the pods bound to it.)pbdoc")
+      .def("add_pod", &NativeScheduler::add_pod, "pod"_a, "assumed"_a = false,
+           R"pbdoc(Add a pod bound to spec.nodeName.)pbdoc")
+      .def("update_pod", &NativeScheduler::update_pod, "pod"_a,
+           R"pbdoc(Replace a known pod (same namespace/name).)pbdoc")
+      .def("remove_pod", &NativeScheduler::remove_pod, "namespace"_a, "name"_a,
+           R"pbdoc(Remove a bound or assumed pod.)pbdoc")
+      .def("assume", &NativeScheduler::assume, "pod"_a, "node_name"_a,
+           R"pbdoc(Assume a pod on a node (binding not finished).)pbdoc")
+      .def("forget", &NativeScheduler::forget, "namespace"_a, "name"_a, R"pbdoc(Undo assume.)pbdoc")
+      .def("finish_binding", &NativeScheduler::finish_binding, "namespace"_a, "name"_a,
+           R"pbdoc(Mark an assumed pod's binding as finished.)pbdoc")
       .def("add_nominated_pod", &NativeScheduler::add_nominated_pod, "pod"_a,
-           "node_name"_a = py::none())
+           "node_name"_a = py::none(),
+           R"pbdoc(Nominate a pod to a node (default: status.nominatedNodeName).)pbdoc")
       .def("delete_nominated_pod_if_exists", &NativeScheduler::delete_nominated_pod_if_exists,
-           "namespace"_a, "name"_a)
-      .def("nominated_pods_for_node", &NativeScheduler::nominated_pods_for_node, "node_name"_a)
-      .def("nominated_node", &NativeScheduler::nominated_node, "namespace"_a, "name"_a)
-      .def("add_namespace", &NativeScheduler::add_namespace)
-      .def("remove_namespace", &NativeScheduler::remove_namespace)
-      .def("add_object", &NativeScheduler::add_object)
-      .def("remove_object", &NativeScheduler::remove_object)
-      .def("num_nodes", &NativeScheduler::num_nodes)
-      .def("num_pods", &NativeScheduler::num_pods)
-      .def("node_names", &NativeScheduler::node_names)
-      .def("row_names", &NativeScheduler::row_names)
-      .def("pod_node", &NativeScheduler::pod_node)
-      .def("schedule", &NativeScheduler::schedule, "pod"_a, "assume"_a = true)
-      .def("explain", &NativeScheduler::explain)
-      .def("schedule_detail", &NativeScheduler::schedule_detail, "pod"_a, "assume"_a)
+           "namespace"_a, "name"_a, R"pbdoc(Drop a pod's nomination; False if none.)pbdoc")
+      .def("nominated_pods_for_node", &NativeScheduler::nominated_pods_for_node, "node_name"_a,
+           R"pbdoc(Keys nominated to a node, in nomination order.)pbdoc")
+      .def("nominated_node", &NativeScheduler::nominated_node, "namespace"_a, "name"_a,
+           R"pbdoc(The node a pod is nominated to, or None.)pbdoc")
+      .def("add_namespace", &NativeScheduler::add_namespace, "namespace"_a,
+           R"pbdoc(Add or replace a v1.Namespace.)pbdoc")
+      .def("remove_namespace", &NativeScheduler::remove_namespace, "name"_a,
+           R"pbdoc(Remove a namespace.)pbdoc")
+      .def("add_object", &NativeScheduler::add_object, "obj"_a,
+           R"pbdoc(Add or replace a Service, ReplicaSet, StatefulSet,
+ReplicationController, PodDisruptionBudget or PriorityClass.)pbdoc")
+      .def("remove_object", &NativeScheduler::remove_object, "obj"_a,
+           R"pbdoc(Remove an object added with add_object.)pbdoc")
+      .def("num_nodes", &NativeScheduler::num_nodes, R"pbdoc(Number of nodes.)pbdoc")
+      .def("num_pods", &NativeScheduler::num_pods, R"pbdoc(Number of bound and assumed pods.)pbdoc")
+      .def("node_names", &NativeScheduler::node_names, R"pbdoc(Node names in row order.)pbdoc")
+      .def("row_names", &NativeScheduler::row_names,
+           R"pbdoc(Node name per row ("" for free rows).)pbdoc")
+      .def("pod_node", &NativeScheduler::pod_node, "namespace"_a, "name"_a,
+           R"pbdoc(The node a pod is bound or assumed to, or None.)pbdoc")
+      .def("schedule", &NativeScheduler::schedule, "pod"_a, "assume"_a = true,
+           R"pbdoc(One cycle: (code, node, message, nominated node, victims, latency ns).)pbdoc")
+      .def("explain", &NativeScheduler::explain, "pod"_a,
+           R"pbdoc(One cycle with every verdict and score; the state is unchanged.)pbdoc")
+      .def("schedule_detail", &NativeScheduler::schedule_detail, "pod"_a, "assume"_a,
+           R"pbdoc(One cycle with detail, optionally assuming the pod.)pbdoc")
       .def("schedule_batch", &NativeScheduler::schedule_batch, "pods"_a, "template"_a, "prefix"_a,
-           "count"_a, "assume"_a, "dry_run"_a)
-      .def("snapshot", [](NativeScheduler& s) { return SnapshotHandle{s.snapshot()}; })
-      .def("debug_filter", &NativeScheduler::debug_filter)
-      .def("debug_score", &NativeScheduler::debug_score)
-      .def("set_equivalence_cache", &NativeScheduler::set_equivalence_cache)
+           "count"_a, "assume"_a, "dry_run"_a,
+           R"pbdoc(Many cycles in one call (a list of pods, or count copies of a template).)pbdoc")
+      .def(
+          "snapshot", [](NativeScheduler& s) { return SnapshotHandle{s.snapshot()}; },
+          R"pbdoc(Publish an immutable NodeTable snapshot.)pbdoc")
+      .def("debug_filter", &NativeScheduler::debug_filter, "pod"_a, "plugin"_a,
+           R"pbdoc(Per-row codes of one filter plugin for a pod.)pbdoc")
+      .def("debug_score", &NativeScheduler::debug_score, "pod"_a, "plugin"_a,
+           R"pbdoc(Per-row normalised scores of one score plugin for a pod.)pbdoc")
+      .def("set_equivalence_cache", &NativeScheduler::set_equivalence_cache, "on"_a,
+           R"pbdoc(Switch the equivalence-class cache (decisions are identical either way).)pbdoc")
       .def("set_equivalence_coarse_domains", &NativeScheduler::set_equivalence_coarse_domains,
-           "n"_a)
-      .def("cache_hits", &NativeScheduler::cache_hits)
-      .def("current_name", &NativeScheduler::current_name);
+           "n"_a, R"pbdoc(Tuning: keys with at most n domains enter classes by domain.)pbdoc")
+      .def("cache_hits", &NativeScheduler::cache_hits,
+           R"pbdoc(Cycles decided by the equivalence-class cache.)pbdoc")
+      .def("current_name", &NativeScheduler::current_name,
+           R"pbdoc(Name of the pod in flight (for Python plugins).)pbdoc");
 }
 
 }  // namespace kcore::bindings
