@@ -633,11 +633,12 @@ struct Framework::Impl {
       for (const auto& t : pod->aff_required) {
         const LabelColumn* col = tb.column(t.topology_key);
         if (!col || m.total == 0) continue;
+        std::vector<std::int64_t>* v = nullptr;
         for (auto row : rows) {
           auto r = static_cast<std::size_t>(row);
           if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
-          aff_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] +=
-              m.per_row[r];
+          if (!v) v = &aff_counts.at(t.topology_key, *col);
+          (*v)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
           aff_counts.positive |= m.per_row[r] > 0;
         }
       }
@@ -648,11 +649,12 @@ struct Framework::Impl {
       const Matcher& m = c.matcher({incoming_clause(t)}, false);
       const LabelColumn* col = tb.column(t.topology_key);
       if (!col || m.total == 0) continue;
+      std::vector<std::int64_t>* v = nullptr;
       for (auto row : rows) {
         auto r = static_cast<std::size_t>(row);
         if (m.per_row[r] == 0 || col->domain[r] < 0) continue;
-        anti_counts.at(t.topology_key, *col)[static_cast<std::size_t>(col->domain[r])] +=
-            m.per_row[r];
+        if (!v) v = &anti_counts.at(t.topology_key, *col);
+        (*v)[static_cast<std::size_t>(col->domain[r])] += m.per_row[r];
         anti_counts.positive |= m.per_row[r] > 0;
       }
     }
@@ -971,69 +973,82 @@ struct Framework::Impl {
     }
   }
 
+  // Per-domain verdicts of one topology key (positive count), read per row through the key's
+  // domain column: the filter touches two arrays per probe and row.
+  struct DomainProbe {
+    const std::int32_t* dom = nullptr;  // null: the key is on no node
+    std::vector<std::uint8_t> positive;
+  };
+  DomainProbe domain_probe(std::int32_t key, const std::vector<std::int64_t>* counts) const {
+    DomainProbe p;
+    const LabelColumn* col = c.table().column(key);
+    if (!col) return p;
+    p.dom = col->domain.data();
+    p.positive.assign(col->domain_value.size(), 0);
+    if (counts) {
+      for (std::size_t d = 0; d < p.positive.size() && d < counts->size(); ++d) {
+        p.positive[d] = (*counts)[d] > 0 ? 1 : 0;
+      }
+    }
+    return p;
+  }
+
   void filter_ipa(const std::vector<std::int32_t>& rows) {
-    const NodeTable& tb = c.table();
     std::int32_t rs_aff = intern_reason(kReasonPodAffinity);
     std::int32_t rs_anti = intern_reason(kReasonPodAnti);
     std::int32_t rs_exist = intern_reason(kReasonExistingAnti);
     bool aff_empty = !aff_counts.has_positive_entries();
     bool anti_any = anti_counts.has_positive_entries();
     bool exist_any = existing_anti.has_positive_entries();
-    struct Probe {
-      const LabelColumn* col;
-      const std::vector<std::int64_t>* counts;
-    };
-    std::vector<Probe> aff, anti, exist;
-    for (const auto& t : pod->aff_required)
-      aff.push_back({tb.column(t.topology_key), aff_counts.find(t.topology_key)});
+    std::vector<DomainProbe> aff, anti, exist;
+    bool aff_key_missing = false;  // some required affinity key is on no node: every row fails
+    for (const auto& t : pod->aff_required) {
+      aff.push_back(domain_probe(t.topology_key, aff_counts.find(t.topology_key)));
+      aff_key_missing |= aff.back().dom == nullptr;
+    }
     if (anti_any) {
       for (const auto& t : pod->anti_required) {
         const auto* cnt = anti_counts.find(t.topology_key);
-        if (cnt) anti.push_back({tb.column(t.topology_key), cnt});
+        if (!cnt) continue;
+        anti.push_back(domain_probe(t.topology_key, cnt));
+        if (!anti.back().dom) anti.pop_back();
       }
     }
     if (exist_any) {
-      for (const auto& [key, counts] : existing_anti.keys)
-        exist.push_back({tb.column(key), &counts});
+      for (const auto& [key, counts] : existing_anti.keys) {
+        exist.push_back(domain_probe(key, &counts));
+        if (!exist.back().dom) exist.pop_back();
+      }
     }
-    auto positive = [](const Probe& p, std::size_t r) {
-      std::int32_t d = p.col->domain[r];
-      return d >= 0 && p.counts && static_cast<std::size_t>(d) < p.counts->size() &&
-             (*p.counts)[static_cast<std::size_t>(d)] > 0;
+    const bool self_ok = aff_empty && self_match_all;
+    auto positive = [](const DomainProbe& p, std::size_t r) {
+      std::int32_t d = p.dom[r];
+      return d >= 0 && p.positive[static_cast<std::size_t>(d)] != 0;
     };
     for (auto row : rows) {
       auto r = static_cast<std::size_t>(row);
       if (code[r] != kOk) continue;
-      bool ok = true, pods_exist = true;
-      for (const auto& p : aff) {
-        if (!p.col || p.col->value[r] < 0) {
+      bool ok = !aff_key_missing, pods_exist = true;
+      for (std::size_t i = 0; ok && i < aff.size(); ++i) {
+        std::int32_t d = aff[i].dom[r];
+        if (d < 0) {
           ok = false;
-          break;
+        } else if (!aff[i].positive[static_cast<std::size_t>(d)]) {
+          pods_exist = false;
         }
-        if (!positive(p, r)) pods_exist = false;
       }
-      if (ok && !pods_exist) ok = aff_empty && self_match_all;
+      if (ok && !pods_exist) ok = self_ok;
       if (!ok) {
         reject(row, kInterPodAffinity, kUnresolvable, rs_aff);
         continue;
       }
       bool bad = false;
-      for (const auto& p : anti) {
-        if (p.col && positive(p, r)) {
-          bad = true;
-          break;
-        }
-      }
+      for (const auto& p : anti) bad = bad || positive(p, r);
       if (bad) {
         reject(row, kInterPodAffinity, kUnsched, rs_anti);
         continue;
       }
-      for (const auto& p : exist) {
-        if (p.col && positive(p, r)) {
-          bad = true;
-          break;
-        }
-      }
+      for (const auto& p : exist) bad = bad || positive(p, r);
       if (bad) reject(row, kInterPodAffinity, kUnsched, rs_exist);
     }
   }
@@ -1493,7 +1508,7 @@ struct Framework::Impl {
       case kInterPodAffinity:
         return score_ipa(F, out);
       case kDynamicResources:
-        return true;
+        return true;  // no claims: 0 on every node
       case kNodeResourcesBalancedAllocation:
         return score_balanced(F, out);
       case kImageLocality:
@@ -1946,6 +1961,13 @@ struct Framework::Impl {
     e.sources.push_back(std::move(s));
   }
 
+  static bool eq_has_term_ref(const EqEntry& e, const std::string& key) {
+    for (const auto& ref : e.term_refs) {
+      if (ref.key == key) return true;
+    }
+    return false;
+  }
+
   // Feeds `agg` from the existing term with identity `key`: bound when live, else anticipated.
   void eq_feed_term(EqEntry& e, const std::string& key, std::int32_t id, std::int32_t agg,
                     std::int64_t weight) {
@@ -2055,7 +2077,7 @@ struct Framework::Impl {
       // The pod's own required anti-affinity terms that match itself (spreading one per domain).
       for (const auto& t : pod->anti_required) {
         std::string key = SchedulerCache::term_key(kReqAnti, t);
-        if (c.term_id(key) >= 0 || !tb.column(t.topology_key)) continue;
+        if (c.term_id(key) >= 0 || !tb.column(t.topology_key) || eq_has_term_ref(e, key)) continue;
         if (!existing_term_matches_incoming(t)) continue;
         std::int32_t a = eq_agg_for_key(e, exist, t.topology_key, &e.ipa_exist);
         eq_feed_term(e, key, -1, a, 1);
@@ -2119,7 +2141,10 @@ struct Framework::Impl {
                               std::int64_t sign) {
           for (const auto& t : list) {
             std::string key = SchedulerCache::term_key(kind, t);
-            if (c.term_id(key) >= 0 || !existing_term_matches_incoming(t)) continue;
+            // Identical terms of one pod share one existing term whose per-row count already
+            // counts each of them: one feed per distinct term.
+            if (c.term_id(key) >= 0 || eq_has_term_ref(e, key)) continue;
+            if (!existing_term_matches_incoming(t)) continue;
             std::int64_t w = kind == kReqAff ? fw.cfg_.hard_pod_affinity_weight : sign * t.weight;
             std::int32_t a = eq_agg_for_key(e, topo, t.topology_key, &e.ipa_score_aggs);
             eq_feed_term(e, key, -1, a, w);
@@ -3104,7 +3129,13 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
       return finish();
     }
     if (!ran) continue;
-    for (std::size_t k = 0; k < nf; ++k) total[k] += weight * out[k];
+    // Plugins constant over the feasible rows change no decision: without a detail request
+    // they are not accumulated (DynamicResources scores 0; TaintToleration scores 100 when the
+    // pod has no intolerable PreferNoSchedule taint).
+    bool constant = id == kDynamicResources || (id == kTaintToleration && !im.any_pref_taint);
+    if (!constant || detail) {
+      for (std::size_t k = 0; k < nf; ++k) total[k] += weight * out[k];
+    }
     if (detail) {
       detail->score_plugins.push_back(im.plugin_label(id));
       detail->weights.push_back(weight);
