@@ -4,10 +4,11 @@ consumption (Hypothesis).
 
 Covered: random clusters with churn and mixed pods; copies of templates carrying topology spread
 constraints (hard and soft, zone / hostname / a many-domain rack key, minDomains, inclusion
-policies), required and preferred pod (anti-)affinity, system default spreading through a
-ReplicaSet, against existing pods carrying (anti-)affinity terms; pod removals, node updates
-(epoch changes) and new existing terms between batches; topology keys forced coarse (by domain)
-and fine (by count). Not covered here: Python plugins and node sampling, which bypass the cache.
+policies), required and preferred pod (anti-)affinity (own, all, selected or listed namespaces),
+system default spreading through a ReplicaSet, against existing pods in two namespaces (some
+terminating) carrying (anti-)affinity terms; pod removals, node updates (epoch changes) and new
+existing terms between batches; topology keys forced coarse (by domain) and fine (by count).
+Not covered here: Python plugins and node sampling, which bypass the cache.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from kcore.scheduler import PodBatch, Scheduler
 from kcore.testing.clusters import random_cluster, random_pods
-from kcore.testing.wrappers import make_pod
+from kcore.testing.wrappers import make_namespace, make_pod
 
 ZONE = "topology.kubernetes.io/zone"
 HOST = "kubernetes.io/hostname"
@@ -70,6 +71,15 @@ def test_cache_is_used_for_identical_pods() -> None:
 # --- spreading and inter-pod affinity templates ------------------------------------------------
 
 selectors = st.sampled_from([{"app": "a"}, {"app": "b"}, {"tier": "x"}])
+# Term namespaces: the pod's own (default), every namespace, a labelled one, a named list.
+term_namespaces = st.sampled_from(
+    [
+        {},
+        {"namespaceSelector": {}},
+        {"namespaceSelector": {"matchLabels": {"team": "x"}}},
+        {"namespaces": ["other", "default"]},
+    ]
+)
 
 
 @st.composite
@@ -102,9 +112,9 @@ def template(draw: st.DrawFn) -> dict[str, Any]:
             **c,
         )
     if draw(st.integers(0, 3)) == 0:
-        w.pod_affinity(draw(selectors), draw(st.sampled_from(KEYS)))
+        w.pod_affinity(draw(selectors), draw(st.sampled_from(KEYS)), **draw(term_namespaces))
     if draw(st.integers(0, 2)) == 0:
-        w.pod_anti_affinity(draw(selectors), draw(st.sampled_from(KEYS)))
+        w.pod_anti_affinity(draw(selectors), draw(st.sampled_from(KEYS)), **draw(term_namespaces))
     for _ in range(draw(st.integers(0, 2))):
         w.preferred_pod_affinity(
             draw(st.integers(1, 100)), draw(selectors), draw(st.sampled_from(KEYS))
@@ -123,10 +133,14 @@ def template(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def existing(seed: int, n: int, nodes: list[str]) -> list[dict[str, Any]]:
-    """Placed pods carrying labels and (anti-)affinity terms that match the templates."""
+    """Placed pods carrying labels and (anti-)affinity terms that match the templates, in two
+    namespaces, some of them terminating."""
     out = []
     for i in range(n):
-        w = make_pod(f"e{i}").labels(app="ab"[i % 2]).node(nodes[(seed + 7 * i) % len(nodes)])
+        ns = "other" if (seed + i) % 3 == 0 else "default"
+        w = make_pod(f"e{i}", ns).labels(app="ab"[i % 2]).node(nodes[(seed + 7 * i) % len(nodes)])
+        if (seed + i) % 7 == 0:
+            w.terminating()
         kind = (seed + i) % 5
         if kind == 1:
             w.pod_anti_affinity({"app": "a"}, KEYS[i % 3])
@@ -166,6 +180,8 @@ def scenario(
             "spec": {"selector": {"matchLabels": {"app": "a"}}},
         }
     )
+    s.add_namespace(make_namespace("default"))
+    s.add_namespace(make_namespace("other", team="x"))
     names = [n["metadata"]["name"] for n in cluster]
     for p in existing(seed, nodes // 2, names):
         s.add_pod(p)
