@@ -324,6 +324,7 @@ struct EqEntry {
   std::unordered_map<std::vector<std::int64_t>, std::int32_t, KeyHash> class_ids;
   std::vector<std::int32_t> free_classes;
   std::size_t live_classes = 0;
+  std::int32_t trivial_class = -1;  // the class of the empty key (no domain part), if live
 };
 
 }  // namespace
@@ -2031,9 +2032,14 @@ struct Framework::Impl {
     const auto& live = c.live_rows();
     const std::size_t cap = tb.capacity;
     auto numeric = [this](std::int32_t v) { return c.numeric(v); };
-    auto has_keys = [&](const std::vector<SpreadConstraint>& cons, std::size_t r) {
-      for (const auto& sc : cons) {
-        if (tb.label(static_cast<std::int32_t>(r), sc.key) < 0) return false;
+    auto key_columns = [&](const std::vector<SpreadConstraint>& cons) {
+      std::vector<const LabelColumn*> cols;
+      for (const auto& sc : cons) cols.push_back(tb.column(sc.key));
+      return cols;
+    };
+    auto has_keys = [](const std::vector<const LabelColumn*>& cols, std::size_t r) {
+      for (const auto* col : cols) {
+        if (!col || col->value[r] < 0) return false;
       }
       return true;
     };
@@ -2045,6 +2051,7 @@ struct Framework::Impl {
     };
     if (uses_filter(kPodTopologySpread)) {
       std::vector<SpreadConstraint> hard = spread_constraints(true);
+      const auto hard_cols = key_columns(hard);
       for (const auto& sc : hard) {
         e.static_keys.push_back(sc.key);
         std::int32_t a = eq_agg(e, eq_slot(e, sc.key, false));
@@ -2052,7 +2059,7 @@ struct Framework::Impl {
         ag.eligible.assign(cap, 0);
         for (auto row : live) {
           auto r = static_cast<std::size_t>(row);
-          ag.eligible[r] = has_keys(hard, r) && included(sc, row) ? 1 : 0;
+          ag.eligible[r] = has_keys(hard_cols, r) && included(sc, row) ? 1 : 0;
         }
         ag.track_min = true;
         EqPtsHard h;
@@ -2162,6 +2169,7 @@ struct Framework::Impl {
         e.pts_weight = weight;
         e.pts_require_all = pod->has_spread_constraints || !fw.cfg_.system_defaulted;
         std::int32_t hostname_key = c.strings().find("kubernetes.io/hostname");
+        const auto soft_cols = key_columns(soft);
         for (const auto& sc : soft) {
           EqPtsSoft s;
           s.hostname = sc.key >= 0 && sc.key == hostname_key;
@@ -2174,7 +2182,7 @@ struct Framework::Impl {
             ag.eligible.assign(cap, 0);
             for (auto row : live) {
               auto r = static_cast<std::size_t>(row);
-              bool ok = !e.pts_require_all || has_keys(soft, r);
+              bool ok = !e.pts_require_all || has_keys(soft_cols, r);
               ag.eligible[r] = ok && included(sc, row) ? 1 : 0;
             }
           }
@@ -2292,6 +2300,7 @@ struct Framework::Impl {
 
   // The class of a key, created on first use; -1 once the entry holds kEqMaxClasses.
   std::int32_t eq_class_for(EqEntry& e, const std::vector<std::int64_t>& key) {
+    if (key.empty() && e.trivial_class >= 0) return e.trivial_class;  // no domain plugins
     auto it = e.class_ids.find(key);
     if (it != e.class_ids.end()) return it->second;
     if (e.live_classes >= kEqMaxClasses) return -1;
@@ -2309,6 +2318,7 @@ struct Framework::Impl {
     k.members = 0;
     e.class_ids.emplace(key, id);
     ++e.live_classes;
+    if (key.empty()) e.trivial_class = id;
     return id;
   }
 
@@ -2354,6 +2364,7 @@ struct Framework::Impl {
         e.class_ids.erase(k.key);
         e.free_classes.push_back(old);
         --e.live_classes;
+        if (k.key.empty()) e.trivial_class = -1;
       }
     }
     if (now >= 0) {
@@ -2495,16 +2506,30 @@ struct Framework::Impl {
           break;
       }
     }
-    std::vector<std::int64_t> prev_key;
-    std::int32_t cls = -1;
+    // Rows cycle through few classes (zones interleave): remember the last distinct keys.
+    constexpr std::size_t kRecent = 8;
+    std::vector<std::pair<std::vector<std::int64_t>, std::int32_t>> recent;
+    std::size_t next_recent = 0;
     for (std::size_t k = 0; k < F.size(); ++k) {
       auto r = static_cast<std::size_t>(F[k]);
       e.local[r] = tot[k];
       eq_row_key(e, r, key_buf);
-      if (cls < 0 || key_buf != prev_key) {  // neighbouring rows often share a class
+      std::int32_t cls = -1;
+      for (const auto& [key, id] : recent) {
+        if (key == key_buf) {
+          cls = id;
+          break;
+        }
+      }
+      if (cls < 0) {
         cls = eq_class_for(e, key_buf);
         if (cls < 0) return false;
-        prev_key = key_buf;
+        if (recent.size() < kRecent) {
+          recent.emplace_back(key_buf, cls);
+        } else {
+          recent[next_recent] = {key_buf, cls};
+          next_recent = (next_recent + 1) % kRecent;
+        }
       }
       e.row_class[r] = cls;
       EqClass& kl = e.classes[static_cast<std::size_t>(cls)];
@@ -2621,7 +2646,7 @@ struct Framework::Impl {
   // (score_ipa / score_pts over the feasible rows, evaluated once per class).
   void eq_domain_scores(EqEntry& e, std::int64_t feasible) {
     bool missing = false;
-    if (e.ipa_score) {
+    if (e.ipa_score && !e.ipa_score_aggs.empty()) {  // no aggregate: 0 everywhere
       std::int64_t mn = std::numeric_limits<std::int64_t>::max();
       std::int64_t mx = std::numeric_limits<std::int64_t>::min();
       for (auto ci : active) {
