@@ -153,10 +153,11 @@ struct PtsConstraint {
 
 constexpr std::int64_t kNoScore = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kMissingValue = std::numeric_limits<std::int64_t>::min();
-constexpr std::size_t kEqBlock = 16;          // rows per leaf of a class tree
-constexpr std::size_t kEqMaxClasses = 256;    // classes per entry before it falls back
-constexpr std::size_t kEqCoarseDomains = 16;  // keys with at most this many domains are coarse
-constexpr std::size_t kEqMaxEntries = 8;      // signatures kept (least recently used out)
+constexpr std::size_t kEqBlock = 16;           // rows per leaf of a class tree
+constexpr std::size_t kEqMaxClasses = 256;     // classes per entry before it falls back
+constexpr std::size_t kEqCoarseDomains = 16;   // keys with at most this many domains are coarse
+constexpr std::size_t kEqMaxEntries = 8;       // signatures kept (least recently used out)
+constexpr std::int64_t kEqCoarseTable = 4096;  // largest direct class table (coarse keys)
 
 // Tournament tree over blocks of kEqBlock rows for one class: leaf b holds (max, count) of the
 // row-local totals of the class's member rows in block b ((kNoScore, 0) when it has none), so the
@@ -325,6 +326,10 @@ struct EqEntry {
   std::vector<std::int32_t> free_classes;
   std::size_t live_classes = 0;
   std::int32_t trivial_class = -1;  // the class of the empty key (no domain part), if live
+  // When every slot is coarse and the key space is small: class id by mixed-radix index of the
+  // key (domain + 1 per slot, radix = domains + 1), -1 when that class is not live.
+  std::vector<std::int64_t> coarse_radix;
+  std::vector<std::int32_t> coarse_table;
 };
 
 }  // namespace
@@ -2224,6 +2229,20 @@ struct Framework::Impl {
       }
       if (ag.track_min) ag.present.assign(ag.by_dom.size(), 0);
     }
+    bool all_coarse = true;
+    std::int64_t space = 1;
+    for (const auto& sl : e.slots) {
+      all_coarse &= sl.mode == SlotMode::kCoarse;
+      e.coarse_radix.push_back(static_cast<std::int64_t>(sl.col ? sl.col->domain_value.size() : 0) +
+                               1);
+      space *= e.coarse_radix.back();
+      if (space > kEqCoarseTable) all_coarse = false;
+    }
+    if (!all_coarse || e.slots.empty()) {
+      e.coarse_radix.clear();
+    } else {
+      e.coarse_table.assign(static_cast<std::size_t>(space), -1);
+    }
     for (auto& src : e.sources) {
       if (!src.bound()) {
         src.seen.assign(cap, 0);
@@ -2299,8 +2318,20 @@ struct Framework::Impl {
   }
 
   // The class of a key, created on first use; -1 once the entry holds kEqMaxClasses.
+  // Index of a class key in the coarse table (every slot coarse), else -1.
+  static std::int64_t eq_coarse_index(const EqEntry& e, const std::vector<std::int64_t>& key) {
+    if (e.coarse_table.empty()) return -1;
+    std::int64_t idx = 0;
+    for (std::size_t k = 0; k < key.size(); ++k) idx = idx * e.coarse_radix[k] + key[k] + 1;
+    return idx;
+  }
+
   std::int32_t eq_class_for(EqEntry& e, const std::vector<std::int64_t>& key) {
     if (key.empty() && e.trivial_class >= 0) return e.trivial_class;  // no domain plugins
+    std::int64_t idx = eq_coarse_index(e, key);
+    if (idx >= 0 && e.coarse_table[static_cast<std::size_t>(idx)] >= 0) {
+      return e.coarse_table[static_cast<std::size_t>(idx)];
+    }
     auto it = e.class_ids.find(key);
     if (it != e.class_ids.end()) return it->second;
     if (e.live_classes >= kEqMaxClasses) return -1;
@@ -2319,6 +2350,7 @@ struct Framework::Impl {
     e.class_ids.emplace(key, id);
     ++e.live_classes;
     if (key.empty()) e.trivial_class = id;
+    if (idx >= 0) e.coarse_table[static_cast<std::size_t>(idx)] = id;
     return id;
   }
 
@@ -2365,6 +2397,8 @@ struct Framework::Impl {
         e.free_classes.push_back(old);
         --e.live_classes;
         if (k.key.empty()) e.trivial_class = -1;
+        std::int64_t idx = eq_coarse_index(e, k.key);
+        if (idx >= 0) e.coarse_table[static_cast<std::size_t>(idx)] = -1;
       }
     }
     if (now >= 0) {
@@ -2474,6 +2508,7 @@ struct Framework::Impl {
     e.local.assign(cap, kNoScore);
     e.row_class.assign(cap, -1);
     std::vector<std::int32_t> F;
+    F.reserve(live.size());
     for (auto row : live) {
       auto r = static_cast<std::size_t>(row);
       if (code[r] == kOk && eq_static_ok(e, row)) {
@@ -2515,16 +2550,20 @@ struct Framework::Impl {
       e.local[r] = tot[k];
       eq_row_key(e, r, key_buf);
       std::int32_t cls = -1;
-      for (const auto& [key, id] : recent) {
-        if (key == key_buf) {
-          cls = id;
-          break;
+      if (e.coarse_table.empty()) {
+        for (const auto& [key, id] : recent) {
+          if (key == key_buf) {
+            cls = id;
+            break;
+          }
         }
       }
       if (cls < 0) {
         cls = eq_class_for(e, key_buf);
         if (cls < 0) return false;
-        if (recent.size() < kRecent) {
+        if (!e.coarse_table.empty()) {
+          // the table is the memo
+        } else if (recent.size() < kRecent) {
           recent.emplace_back(key_buf, cls);
         } else {
           recent[next_recent] = {key_buf, cls};
