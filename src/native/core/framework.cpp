@@ -366,7 +366,6 @@ struct Framework::Impl {
   PodInfoPtr added;
   // Per-cycle state.
   const PodInfo* pod = nullptr;
-  std::string self_key;  // "namespace/name" of the pod in flight
   // Pods nominated to rows that this pod's filters must respect (priority >= its own), rows
   // ascending (SchedulerCache::nominated_for).
   std::vector<std::pair<std::int32_t, std::vector<PodInfoPtr>>> nominated;
@@ -2957,7 +2956,6 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
   Impl& im = *impl_;
   im.ensure_scratch();
   im.pod = pod_ptr.get();
-  im.self_key = key;
   im.nominated.clear();
   if (cache_.num_nominated() > 0) im.nominated = cache_.nominated_for(pod_ptr->priority, key);
   CycleResult res;

@@ -917,7 +917,7 @@ void SchedulerCache::add_pod_as(const PodInfoPtr& pod, const std::string& ns,
   pod_by_key_.emplace(key, slot);
   account_pod(slot, +1);
   // kube-scheduler's assume drops the pod's nomination (DeleteNominatedPodIfExists).
-  delete_nominated_pod_if_exists(key);
+  if (!nominator_.by_key.empty()) delete_nominated_pod_if_exists(key);
 }
 
 void SchedulerCache::remove_pod(const std::string& key_ref) {
