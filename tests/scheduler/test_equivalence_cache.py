@@ -265,3 +265,27 @@ def test_spreading_and_affinity_templates_use_the_cache() -> None:
         # Every successful cycle was decided by the cache (failures run the full pass).
         placed = sum(1 for n in fast[0] if n is not None)
         assert fast[2] == placed > len(fast[0]) // 2
+
+
+def test_too_many_classes_fall_back_to_the_full_pass() -> None:
+    """With every key forced coarse, hostname anti-affinity over 300 nodes needs one class per
+    node, beyond the entry's class limit: cycles take the full pass and decide the same."""
+    anti = make_pod("n").labels(app="a").req(cpu="10m").pod_anti_affinity({"app": "a"}, HOST)
+    results = []
+    for cached in (True, False):
+        s = Scheduler(seed=4)
+        s._native.set_equivalence_cache(cached)
+        s._native.set_equivalence_coarse_domains(1000)
+        for n in random_cluster(4, 300, taints=False):
+            s.add_node(n)
+        r = s.schedule_batch(PodBatch.from_template(anti.obj(), 40))
+        results.append(([x.node for x in r], int(s._native.cache_hits())))
+    assert results[0][0] == results[1][0]
+    assert results[0][1] == results[1][1] == 0
+    # The default split (hostname by count) keeps the same pods on the cached path.
+    s = Scheduler(seed=4)
+    for n in random_cluster(4, 300, taints=False):
+        s.add_node(n)
+    r = s.schedule_batch(PodBatch.from_template(anti.obj(), 40))
+    assert [x.node for x in r] == results[1][0]
+    assert int(s._native.cache_hits()) == 40
