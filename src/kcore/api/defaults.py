@@ -25,7 +25,13 @@ from kcore.api.quantity import QuantityError, parse_quantity
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["apply_defaults", "deep_copy", "default_pod_spec", "job_generated_selector"]
+__all__ = [
+    "apply_defaults",
+    "deep_copy",
+    "default_in_place",
+    "default_pod_spec",
+    "job_generated_selector",
+]
 
 Obj = dict[str, Any]
 
@@ -554,7 +560,16 @@ def apply_defaults(obj: Mapping[str, Any]) -> Obj:
     Kinds without defaults are copied unchanged. The input is never modified.
     """
     out: Obj = deep_copy(dict(obj))
+    default_in_place(out)
+    return out
+
+
+def default_in_place(obj: Obj) -> None:
+    """:func:`apply_defaults` on an object the caller owns entirely (no copy is made).
+
+    The result equals ``apply_defaults(obj)``; only fields the defaulters know are touched
+    (never the contents of free-form values such as ``RawExtension``).
+    """
     fn = _DEFAULTERS.get((str(obj.get("apiVersion", "")), str(obj.get("kind", ""))))
     if fn is not None:
-        fn(out)
-    return out
+        fn(obj)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from dataclasses import dataclass, field
 from secrets import SystemRandom
 from typing import TYPE_CHECKING, Any, cast
@@ -64,11 +63,13 @@ from kcore.apiserver.allocators import ServiceAllocators
 from kcore.apiserver.conversion import event_from_core, event_to_core
 from kcore.apiserver.lookup_cache import CACHED, InvalidatingStore, LookupCache
 from kcore.apiserver.objects import (
+    SecondStamps,
     check_metadata_types,
     json_copy,
     meta,
     name_of,
     resource_version_of,
+    uuid4_from_bits,
 )
 from kcore.apiserver.strategy import Strategy, pod_qos_class, strategy_for
 from kcore.apiserver.watch import RegistryWatch, error_stream
@@ -106,6 +107,9 @@ class RequestContext:
     ``field_validation`` is ``Strict``, ``Warn`` (the server default) or ``Ignore``;
     ``warnings`` collects what the HTTP layer returns in ``Warning`` headers; ``created`` is set
     by update/patch when the write created the object (the HTTP answer is then 201).
+    ``owned_body``: the body is the registry's to modify (freshly decoded), so it is not copied;
+    ``shared_body``: such a body may still share nested values with stored objects (a patched
+    object), so it is rebuilt rather than modified below its top level.
     """
 
     user: UserInfo | None = None
@@ -113,6 +117,7 @@ class RequestContext:
     warnings: list[str] = field(default_factory=list)
     created: bool = False
     owned_body: bool = False
+    shared_body: bool = False
 
 
 class _Res:
@@ -262,6 +267,7 @@ class APIRegistry:
         )
         self.watch_timeout = watch_timeout
         self.bookmark_interval = bookmark_interval
+        self._stamp = SecondStamps()
         # Pod log source (a kubelet): None until one is registered.
         self.log_source: Callable[..., bytes] | None = None
         if bootstrap:
@@ -453,6 +459,9 @@ class APIRegistry:
         return obj
 
     def _prune(self, obj: Obj, ctx: RequestContext) -> Obj:
+        if not ctx.shared_body and _is_clean(obj):
+            # Nothing to drop or convert: the (owned) object is its own pruned copy.
+            return obj
         strict = ctx.field_validation == "Strict"
         pruned, warnings = _prune(obj, strict=strict)
         if warnings and ctx.field_validation == "Warn":
@@ -588,8 +597,8 @@ class APIRegistry:
             "selfLink",
         ):
             md.pop(k, None)
-        md["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        md["creationTimestamp"] = rfc3339(self._clock.now())
+        md["uid"] = uuid4_from_bits(self.rng.getrandbits(128))
+        md["creationTimestamp"] = self._stamp(self._clock.now())
         if r.strategy.generation:
             md["generation"] = 1
         else:
@@ -968,7 +977,10 @@ class APIRegistry:
                 r,
                 patched,
                 RequestContext(
-                    field_validation=ctx.field_validation, warnings=ctx.warnings, owned_body=True
+                    field_validation=ctx.field_validation,
+                    warnings=ctx.warnings,
+                    owned_body=True,
+                    shared_body=True,
                 ),
                 verb="patch",
             )
@@ -1666,7 +1678,7 @@ class APIRegistry:
             )
         uid = bmd.get("uid")
         annotations = bmd.get("annotations") or {}
-        now = rfc3339(self._clock.now())
+        now = self._stamp(self._clock.now())
 
         def fn(old: Mapping[str, Any]) -> Mapping[str, Any] | None:
             if not old:
@@ -2360,9 +2372,17 @@ def _resized_spec(old: Mapping[str, Any], body: Mapping[str, Any]) -> Obj:
 
 
 def _apply_defaults(obj: Obj) -> Obj:
+    """Default ``obj`` in place (the registry's own copy of a request body) and return it."""
     from kcore.api import defaults
 
-    return defaults.apply_defaults(obj)
+    defaults.default_in_place(obj)
+    return obj
+
+
+def _is_clean(obj: Obj) -> bool:
+    from kcore.api import schema
+
+    return schema.is_clean(obj)
 
 
 def _validate_create(obj: Obj) -> None:

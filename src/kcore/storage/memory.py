@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
+from kcore.api.errors import Conflict, NotFound
 from kcore.storage._base import (
     DEFAULT_WATCH_BUFFER,
     already_exists,
@@ -36,6 +37,7 @@ from kcore.storage._base import (
     expired,
     guaranteed_update,
     not_found,
+    same_content,
     stamp,
     too_large,
 )
@@ -249,7 +251,22 @@ class MemoryStore:
         *,
         ignore_not_found: bool = False,
     ) -> Mapping[str, Any]:
-        return guaranteed_update(self, key, update, ignore_not_found=ignore_not_found)
+        """The optimistic read-modify-write loop of :func:`kcore.storage._base.guaranteed_update`,
+        reading the revision from the entry and comparing only what the update replaced."""
+        check_key(key)
+        data = self._data
+        while True:
+            entry = data.get(key)
+            if entry is None or self._closed:
+                return guaranteed_update(self, key, update, ignore_not_found=ignore_not_found)
+            current, rev = entry
+            new = update(current)
+            if new is None or _same_content(new, current, key):
+                return current
+            try:
+                return self.update(key, new, expected_revision=rev)
+            except (Conflict, NotFound):
+                continue
 
     def _record(self, ev: WatchEvent) -> None:
         """Log and dispatch the event of a write (lock held)."""
@@ -312,3 +329,31 @@ class MemoryStore:
         if self._closed:
             msg = "the memory store is closed"
             raise RuntimeError(msg)
+
+
+_MISSING: Any = object()
+
+
+def _same_content(new: Mapping[str, Any], current: Mapping[str, Any], key: str) -> bool:
+    """:func:`kcore.storage._base.same_content` (``new`` equals ``current`` apart from the
+    resourceVersion), comparing by identity first: an update copies what it changes and
+    shares the rest, so only the replaced values are compared in depth."""
+    if new is current:
+        return True
+    nm = new.get("metadata") if type(new) is dict else _MISSING
+    if nm is _MISSING or (nm is not None and type(nm) is not dict):
+        return same_content(new, current, key)  # unusual shapes: the general comparison
+    cm = current["metadata"]
+    if len(new) + ("metadata" not in new) != len(current):
+        return False
+    for k, v in new.items():
+        if k == "metadata":
+            continue
+        cv = current.get(k, _MISSING)
+        if v is not cv and (cv is _MISSING or v != cv):
+            return False
+    if nm is cm:
+        return True
+    stamped = dict(nm) if nm else {}
+    stamped["resourceVersion"] = cm["resourceVersion"]
+    return bool(stamped == cm)
