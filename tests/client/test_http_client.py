@@ -1,16 +1,28 @@
-"""HTTPClient against an in-process mock transport (no network): request shapes for every
-verb, Status error mapping, Retry-After retries, client-side QPS/burst on a virtual clock,
-watch stream parsing (bookmarks, ERROR events, error answers, stop), and kubeconfig loading
-(tokens, CA, client certificates, insecure, relative paths, clear errors)."""
+"""HTTPClient on both of its request paths: request shapes for every verb, Status error
+mapping, Retry-After retries, client-side QPS/burst on a virtual clock, watch stream parsing
+(bookmarks, ERROR events, error answers, stop, malformed lines), and kubeconfig loading (tokens,
+CA, client certificates, insecure, relative paths, clear errors).
+
+Each HTTP scenario runs on two wires (the ``wire`` fixture): ``httpx`` (an ``httpx``
+``MockTransport``, no network) and ``lean`` (the default
+:class:`~kcore.client.transport.HTTPTransport` talking to a loopback server that turns the raw
+requests it receives into ``httpx.Request`` objects for the same responders and writes their
+``httpx.Response`` back, chunked). So the two paths are checked against the same expectations,
+byte for byte where the test looks at bytes.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
+import socket
 import ssl
 from typing import TYPE_CHECKING, Any
 
+import httptools
 import httpx
 import pytest
 import yaml
@@ -64,17 +76,143 @@ class Recorder:
         return httpx.Response(200, json={"echo": body, "kind": "Echo"})
 
 
-def make(clock: VirtualClock, rec: Recorder, **kw: Any) -> HTTPClient:
+class Bridge:
+    """A loopback HTTP/1.1 server handing each request to a :class:`Recorder` as an
+    ``httpx.Request`` and writing the ``httpx.Response`` it returns (chunked, streamed)."""
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        done: asyncio.Queue[tuple[str, str, list[tuple[bytes, bytes]], bytes]] = asyncio.Queue()
+        cur: dict[str, Any] = {}
+
+        class P:
+            def on_message_begin(self) -> None:
+                cur.clear()
+                cur.update(headers=[], body=[], url=b"")
+
+            def on_url(self, url: bytes) -> None:
+                cur["url"] += url
+
+            def on_header(self, name: bytes, value: bytes) -> None:
+                cur["headers"].append((name, value))
+
+            def on_body(self, body: bytes) -> None:
+                cur["body"].append(body)
+
+            def on_message_complete(self) -> None:
+                method = parser.get_method().decode()
+                done.put_nowait(
+                    (method, cur["url"].decode(), cur["headers"], b"".join(cur["body"]))
+                )
+
+        parser = httptools.HttpRequestParser(P())
+        self.writers.add(writer)
+        try:
+            while True:
+                while done.empty():
+                    data = await reader.read(65536)
+                    if not data:
+                        return
+                    parser.feed_data(data)
+                method, target, headers, body = done.get_nowait()
+                request = httpx.Request(
+                    method, f"http://127.0.0.1:{self.port}{target}", headers=headers, content=body
+                )
+                try:
+                    resp = await self.rec(request)
+                except httpx.TransportError:
+                    return  # the responder refuses: the connection just closes
+                head = [b"HTTP/1.1 %d X\r\n" % resp.status_code]
+                for k, v in resp.headers.raw:
+                    if k.lower() not in (b"content-length", b"transfer-encoding"):
+                        head.append(k + b": " + v + b"\r\n")
+                head.append(b"transfer-encoding: chunked\r\n\r\n")
+                writer.write(b"".join(head))
+                async for chunk in _body(resp):
+                    if chunk:
+                        writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        await writer.drain()
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self.writers.discard(writer)
+            writer.close()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            for w in list(self.writers):
+                w.close()
+            await self.server.wait_closed()
+
+
+async def _body(resp: httpx.Response) -> Any:
+    try:
+        yield resp.content  # built with content=/json=: already in memory
+    except httpx.ResponseNotRead:
+        async for chunk in resp.aiter_raw():  # built with a generator: streamed
+            yield chunk
+
+
+@pytest.fixture(params=["httpx", "lean"])
+def wire(request: pytest.FixtureRequest) -> str:
+    """Which request path HTTPClient takes: an httpx MockTransport, or the lean transport
+    over loopback (see the module docstring)."""
+    return str(request.param)
+
+
+_bridges: list[Bridge] = []
+_clients: list[HTTPClient] = []
+
+
+async def make_client(wire: str, clock: VirtualClock, rec: Recorder, **kw: Any) -> HTTPClient:
     kw.setdefault("qps", None)
-    return HTTPClient(SERVER, clock=clock, transport=httpx.MockTransport(rec), **kw)
+    if wire == "httpx":
+        client = HTTPClient(SERVER, clock=clock, transport=httpx.MockTransport(rec), **kw)
+    else:
+        bridge = Bridge(rec)
+        _bridges.append(bridge)
+        client = HTTPClient(await bridge.start(), clock=clock, **kw)
+        assert client.transport is not None
+    _clients.append(client)
+    return client
 
 
-def test_request_shapes_for_every_verb() -> None:
+def run(clock: VirtualClock, main: Any) -> Any:
+    """``clock.run(main())``, then close the clients and bridges the scenario made."""
+
+    async def scenario() -> Any:
+        try:
+            return await main()
+        finally:
+            for c in _clients:
+                await c.close()
+            for b in _bridges:
+                await b.stop()
+            _clients.clear()
+            _bridges.clear()
+
+    return clock.run(scenario())
+
+
+def test_request_shapes_for_every_verb(wire: str) -> None:
     clock = VirtualClock()
     rec = Recorder()
 
     async def main() -> None:
-        c = make(clock, rec, token="s3cret", namespace="team")
+        c = await make_client(wire, clock, rec, token="s3cret", namespace="team")
         pod = {"metadata": {"name": "p1", "namespace": "ns1"}}
         await c.create("po", pod)
         await c.create("pods", {"metadata": {"name": "p2"}}, dry_run=True, field_manager="me")
@@ -117,7 +255,7 @@ def test_request_shapes_for_every_verb() -> None:
             await c.get("widgets", "x")
         await c.close()
 
-    clock.run(main())
+    run(clock, main)
     got = [
         (r.method, r.url.path, dict(r.url.params), r.headers.get("content-type"))
         for r in rec.requests
@@ -208,7 +346,9 @@ def test_request_shapes_for_every_verb() -> None:
         pytest.param(500, "upstream exploded", InternalError, "upstream exploded", id="plain-text"),
     ],
 )
-def test_errors_map_to_status_errors(code: int, body: Any, exc: type, message: str) -> None:
+def test_errors_map_to_status_errors(
+    wire: str, code: int, body: Any, exc: type, message: str
+) -> None:
     clock = VirtualClock()
 
     async def respond(_r: httpx.Request) -> httpx.Response:
@@ -217,16 +357,16 @@ def test_errors_map_to_status_errors(code: int, body: Any, exc: type, message: s
         return httpx.Response(code, text=body)
 
     async def main() -> None:
-        c = make(clock, Recorder(respond))
+        c = await make_client(wire, clock, Recorder(respond))
         with pytest.raises(exc, match=message) as info:
             await c.get("pods", "x")
         assert isinstance(info.value, StatusError)
         assert info.value.code == code
 
-    clock.run(main())
+    run(clock, main)
 
 
-def test_429_is_retried_after_retry_after() -> None:
+def test_429_is_retried_after_retry_after(wire: str) -> None:
     clock = VirtualClock()
     answers = [429, 429, 200]
 
@@ -239,7 +379,7 @@ def test_429_is_retried_after_retry_after() -> None:
         return httpx.Response(200, json={"kind": "Pod"})
 
     async def main() -> None:
-        c = make(clock, Recorder(respond))
+        c = await make_client(wire, clock, Recorder(respond))
         assert (await c.get("pods", "x"))["kind"] == "Pod"
         assert clock.monotonic() == 4.0
         assert c.retries == 2
@@ -248,10 +388,10 @@ def test_429_is_retried_after_retry_after() -> None:
         with pytest.raises(TooManyRequests, match="slow down"):
             await c.get("pods", "x")
 
-    clock.run(main())
+    run(clock, main)
 
 
-def test_qps_and_burst_are_enforced_on_the_clock() -> None:
+def test_qps_and_burst_are_enforced_on_the_clock(wire: str) -> None:
     clock = VirtualClock()
     times: list[float] = []
 
@@ -260,11 +400,11 @@ def test_qps_and_burst_are_enforced_on_the_clock() -> None:
         return httpx.Response(200, json={})
 
     async def main() -> None:
-        c = make(clock, Recorder(respond), qps=10.0, burst=2)
+        c = await make_client(wire, clock, Recorder(respond), qps=10.0, burst=2)
         for _ in range(5):
             await c.get("pods", "x")
 
-    clock.run(main())
+    run(clock, main)
     assert times == pytest.approx([0.0, 0.0, 0.1, 0.2, 0.3])
 
 
@@ -272,7 +412,7 @@ def ndjson(*events: dict[str, Any]) -> bytes:
     return b"".join(json.dumps(e).encode() + b"\n" for e in events)
 
 
-def test_watch_stream_events_bookmarks_and_error() -> None:
+def test_watch_stream_events_bookmarks_and_error(wire: str) -> None:
     clock = VirtualClock()
     body = ndjson(
         {"type": "ADDED", "object": {"metadata": {"name": "a", "resourceVersion": "5"}}},
@@ -286,7 +426,7 @@ def test_watch_stream_events_bookmarks_and_error() -> None:
 
     async def main() -> list[tuple[str, Any]]:
         rec = Recorder(respond)
-        c = make(clock, rec)
+        c = await make_client(wire, clock, rec)
         w = c.watch(
             "pods", namespace="ns", resource_version="4", timeout_seconds=300, label_selector="a=b"
         )
@@ -302,28 +442,28 @@ def test_watch_stream_events_bookmarks_and_error() -> None:
         }
         return out
 
-    out = clock.run(main())
+    out = run(clock, main)
     assert [t for t, _ in out] == ["ADDED", "BOOKMARK", "ERROR"]
     assert out[2][1]["reason"] == "Expired"
 
 
-def test_watch_error_answer_becomes_error_event() -> None:
+def test_watch_error_answer_becomes_error_event(wire: str) -> None:
     clock = VirtualClock()
 
     async def respond(_r: httpx.Request) -> httpx.Response:
         return httpx.Response(410, json=status(410, "Gone", "too old"))
 
     async def main() -> list[tuple[str, Any]]:
-        c = make(clock, Recorder(respond))
+        c = await make_client(wire, clock, Recorder(respond))
         return [(t, o) async for t, o in c.watch("pods")]
 
-    out = clock.run(main())
+    out = run(clock, main)
     assert len(out) == 1
     assert out[0][0] == "ERROR"
     assert out[0][1]["code"] == 410
 
 
-def test_watch_stop_ends_a_blocked_stream() -> None:
+def test_watch_stop_ends_a_blocked_stream(wire: str) -> None:
     clock = VirtualClock()
 
     async def body() -> Any:
@@ -335,7 +475,7 @@ def test_watch_stop_ends_a_blocked_stream() -> None:
         return httpx.Response(200, content=body())
 
     async def main() -> list[str]:
-        c = make(clock, Recorder(respond))
+        c = await make_client(wire, clock, Recorder(respond))
         w = c.watch("pods")
         names = []
         async for _t, o in w:
@@ -343,7 +483,7 @@ def test_watch_stop_ends_a_blocked_stream() -> None:
             w.stop()
         return names
 
-    assert clock.run(main()) == ["a"]
+    assert run(clock, main) == ["a"]
     assert clock.monotonic() < 10_000
 
 
@@ -398,7 +538,8 @@ def test_kubeconfig_token_namespace_and_plain_http(tmp_path: Path) -> None:
     assert (other.namespace, other.token) == ("default", None)
     client = HTTPClient.from_kubeconfig(path, qps=None)
     assert client.default_namespace == "team"
-    assert client._http.headers["authorization"] == "Bearer abc"
+    assert client.headers["Authorization"] == "Bearer abc"
+    assert client.transport is not None  # the lean transport, not httpx
 
 
 def test_kubeconfig_tls_material_from_files_and_data(tmp_path: Path) -> None:
@@ -487,31 +628,54 @@ def test_client_cert_without_key_is_rejected() -> None:
         cfg.ssl_context()
 
 
-def test_unreachable_server_is_service_unavailable() -> None:
+def test_unreachable_server_is_service_unavailable(wire: str) -> None:
     clock = VirtualClock()
 
     async def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
     async def main() -> None:
-        c = make(clock, Recorder(refuse))
-        with pytest.raises(ServiceUnavailable, match="cannot reach the server: connection refused"):
+        if wire == "httpx":
+            c = await make_client(wire, clock, Recorder(refuse))
+        else:  # a port nobody listens on
+            with contextlib.closing(socket.socket()) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            c = HTTPClient(f"http://127.0.0.1:{port}", clock=clock, qps=None)
+            _clients.append(c)
+        with pytest.raises(
+            ServiceUnavailable, match=r"cannot reach the server: .*[Cc]onnection refused"
+        ):
             await c.get("pods", "x")
-        with pytest.raises(ServiceUnavailable, match="connection refused"):
+        with pytest.raises(ServiceUnavailable, match=r"[Cc]onnection refused"):
             async for _ in c.watch("pods"):
                 pass
 
-    clock.run(main())
+    run(clock, main)
 
 
-def test_malformed_watch_line_is_reported() -> None:
+def test_server_closing_the_connection_is_service_unavailable() -> None:
+    clock = VirtualClock()
+
+    async def hang_up(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("hang up", request=request)
+
+    async def main() -> None:
+        c = await make_client("lean", clock, Recorder(hang_up))
+        with pytest.raises(ServiceUnavailable, match="server closed the connection"):
+            await c.get("pods", "x")
+
+    run(clock, main)
+
+
+def test_malformed_watch_line_is_reported(wire: str) -> None:
     clock = VirtualClock()
 
     async def respond(_r: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=b'{"type": "ADDED", "object": {}}\n{not json\n')
 
     async def main() -> list[str]:
-        c = make(clock, Recorder(respond))
+        c = await make_client(wire, clock, Recorder(respond))
         seen: list[str] = []
 
         async def consume() -> None:
@@ -522,4 +686,4 @@ def test_malformed_watch_line_is_reported() -> None:
             await consume()
         return seen
 
-    assert clock.run(main()) == ["ADDED"]
+    assert run(clock, main) == ["ADDED"]

@@ -1,10 +1,12 @@
-"""The lean HTTP/1.1 transport under ``HTTPClient``, against a real APIServer (HTTPS + token).
+"""The lean HTTP/1.1 transport under ``HTTPClient`` (and, as ``AsyncioTransport``, under
+``httpx``), against a real APIServer (HTTPS + token).
 
 Covered: CRUD, the binding subresource and patches; API errors mapped by the client as with
 httpx's own transport (NotFound, Conflict); keep-alive reuse; a watch streaming events and
 stopped mid-stream (its connection closed, others unaffected); the connection limit (callers
 wait for a slot); a connection the server closed while idle (retried transparently); an
-unreachable server and a wrong CA (``ServiceUnavailable``).
+unreachable server and a wrong CA (``ServiceUnavailable``); ``httpx.AsyncClient`` driving
+``AsyncioTransport`` (answers, streaming, errors as httpx's exceptions).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import ssl
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from kcore.api.errors import Conflict, NotFound, ServiceUnavailable
@@ -46,7 +49,7 @@ def _pod(name: str) -> dict[str, Any]:
 def test_crud_binding_and_errors(srv: Any) -> None:
     async def main() -> None:
         c = http_client(srv.kubeconfig_path, qps=None, burst=1, connections=4)
-        transport = c._http._transport
+        transport = c.transport
         assert isinstance(transport, AsyncioTransport)
         node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "tn1"}}
         await c.create("nodes", node)
@@ -100,7 +103,7 @@ def test_crud_binding_and_errors(srv: Any) -> None:
 def test_watch_streams_and_stops(srv: Any) -> None:
     async def main() -> None:
         c = http_client(srv.kubeconfig_path, qps=None, burst=1, connections=8)
-        transport = c._http._transport
+        transport = c.transport
         stream = c.watch("pods", namespace="default", resource_version="0")
         seen: list[tuple[str, str]] = []
 
@@ -131,7 +134,7 @@ def test_watch_streams_and_stops(srv: Any) -> None:
 def test_connection_limit_makes_callers_wait(srv: Any) -> None:
     async def main() -> None:
         c = http_client(srv.kubeconfig_path, qps=None, burst=1, connections=2)
-        transport = c._http._transport
+        transport = c.transport
         results = await asyncio.gather(*(c.get("namespaces", "default") for _ in range(30)))
         assert len(results) == 30
         assert transport.connects <= 2
@@ -143,11 +146,11 @@ def test_connection_limit_makes_callers_wait(srv: Any) -> None:
 def test_idle_connection_closed_by_the_server_is_retried(srv: Any) -> None:
     async def main() -> None:
         c = http_client(srv.kubeconfig_path, qps=None, burst=1, connections=2)
-        transport = c._http._transport
+        transport = c.transport
         await c.get("namespaces", "default")
         (conn,) = [x for idle in transport._idle.values() for x in idle]
         # Simulate the server's keep-alive timeout: the socket is shut down under us.
-        conn.writer.transport.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+        conn.sock.shutdown(socket.SHUT_RDWR)
         await asyncio.sleep(0.05)
         ns = await c.get("namespaces", "default")
         assert ns["metadata"]["name"] == "default"
@@ -172,5 +175,31 @@ def test_unreachable_server_and_bad_ca(srv: Any) -> None:
         with pytest.raises(ServiceUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
             await bad.get("namespaces", "default")
         await bad.close()
+
+    asyncio.run(main())
+
+
+def test_httpx_can_drive_the_transport(srv: Any) -> None:
+    async def main() -> None:
+        ctx = ssl.create_default_context(cafile=str(srv.ca_path))
+        headers = {"Authorization": f"Bearer {srv.admin_token}"}
+        async with httpx.AsyncClient(
+            transport=AsyncioTransport(verify=ctx), base_url=srv.url, headers=headers
+        ) as c:
+            r = await c.get("/api/v1/namespaces/default")
+            assert r.status_code == 200
+            assert r.json()["metadata"]["name"] == "default"
+            r = await c.get("/api/v1/namespaces/nope")
+            assert r.status_code == 404
+            assert r.json()["reason"] == "NotFound"
+            async with c.stream("GET", "/api/v1/namespaces?watch=true&timeoutSeconds=1") as w:
+                line = await w.aiter_lines().__anext__()
+                assert '"ADDED"' in line
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        async with httpx.AsyncClient(transport=AsyncioTransport()) as c:
+            with pytest.raises(httpx.ConnectError, match="refused"):
+                await c.get(f"http://127.0.0.1:{port}/")
 
     asyncio.run(main())
