@@ -126,9 +126,11 @@ class NativeScheduler:
         """
         Per-row codes of one filter plugin for a pod.
         """
-    def debug_score(self, pod: typing.Any, plugin: str) -> numpy.typing.NDArray[numpy.int64]:
+    def debug_score(self, pod: typing.Any, plugin: str, normalized: bool = True) -> numpy.typing.NDArray[numpy.int64]:
         """
-        Per-row normalised scores of one score plugin for a pod.
+        Per-row scores of one score plugin for a pod (every live row feasible): after
+        NormalizeScore, or raw (what Score returns) with normalized=False. A failing PreScore raises
+        ValueError with the framework's message.
         """
     def delete_nominated_pod_if_exists(self, namespace: str, name: str) -> bool:
         """

@@ -7,7 +7,9 @@ constraints (hard and soft, zone / hostname / a many-domain rack key, minDomains
 policies), required and preferred pod (anti-)affinity (own, all, selected or listed namespaces),
 system default spreading through a ReplicaSet, against existing pods in two namespaces (some
 terminating) carrying (anti-)affinity terms; pod removals, node updates (epoch changes) and new
-existing terms between batches; topology keys forced coarse (by domain) and fine (by count).
+existing terms between batches; topology keys forced coarse (by domain) and fine (by count);
+nodes without a zone label beside nodes labelled zone="" (one "" domain for default spreading's
+score), empty spread selectors (no pod counted), cordoned nodes and key-less tolerations.
 Not covered here: Python plugins and node sampling, which bypass the cache.
 """
 
@@ -71,6 +73,8 @@ def test_cache_is_used_for_identical_pods() -> None:
 # --- spreading and inter-pod affinity templates ------------------------------------------------
 
 selectors = st.sampled_from([{"app": "a"}, {"app": "b"}, {"tier": "x"}])
+# Spread selectors also draw the empty selector (labelSelector: {}), which counts no pod.
+spread_selectors = st.sampled_from([{"app": "a"}, {"app": "b"}, {"tier": "x"}, {}])
 # Term namespaces: the pod's own (default), every namespace, a labelled one, a named list.
 term_namespaces = st.sampled_from(
     [
@@ -88,7 +92,7 @@ def spread(draw: st.DrawFn) -> dict[str, Any]:
         "maxSkew": draw(st.integers(1, 3)),
         "topologyKey": draw(st.sampled_from(KEYS)),
         "whenUnsatisfiable": draw(st.sampled_from(["DoNotSchedule", "ScheduleAnyway"])),
-        "labelSelector": {"matchLabels": draw(selectors)},
+        "labelSelector": {"matchLabels": draw(spread_selectors)},
     }
     if c["whenUnsatisfiable"] == "DoNotSchedule" and draw(st.booleans()):
         c["minDomains"] = draw(st.integers(1, 5))
@@ -127,6 +131,8 @@ def template(draw: st.DrawFn) -> dict[str, Any]:
         w.node_selector(disk="ssd")
     if draw(st.integers(0, 3)) == 0:
         w.toleration("dedicated", operator="Exists")
+    if draw(st.integers(0, 5)) == 0:
+        w.toleration(operator="Exists")  # tolerates every taint, the cordon included
     if draw(st.integers(0, 3)) == 0:
         w.owner("ReplicaSet", "rs")
     return w.obj()
@@ -164,13 +170,21 @@ def scenario(
     cached: bool,
     coarse: int,
     taints: bool = False,
+    zone_gaps: bool = False,
 ) -> tuple[list[str | None], list[str], int]:
     s = Scheduler(seed=seed)
     s._native.set_equivalence_cache(cached)
     s._native.set_equivalence_coarse_domains(coarse)
     cluster = random_cluster(seed, nodes, taints=taints)
     for i, n in enumerate(cluster):
-        n["metadata"]["labels"][RACK] = f"r{i % racks}"
+        labels = n["metadata"]["labels"]
+        labels[RACK] = f"r{i % racks}"
+        if zone_gaps and (seed + i) % 4 == 1:
+            labels[ZONE] = ""  # the same default-spreading domain as a node without the key
+        elif zone_gaps and (seed + i) % 4 == 2:
+            del labels[ZONE]
+        if zone_gaps and (seed + i) % 9 == 5:
+            n.setdefault("spec", {})["unschedulable"] = True  # cordoned, no taint
         s.add_node(n)
     s.add_object(
         {
@@ -221,6 +235,7 @@ def scenario(
     copies=st.integers(1, 30),
     coarse=st.sampled_from([0, 3, 16, 1000]),
     taints=st.booleans(),
+    zone_gaps=st.booleans(),
 )
 def test_domain_paths_equal_full_pass(
     seed: int,
@@ -230,13 +245,11 @@ def test_domain_paths_equal_full_pass(
     copies: int,
     coarse: int,
     taints: bool,
+    zone_gaps: bool,
 ) -> None:
-    fast = scenario(
-        seed, nodes, racks, templates, copies, cached=True, coarse=coarse, taints=taints
-    )
-    slow = scenario(
-        seed, nodes, racks, templates, copies, cached=False, coarse=coarse, taints=taints
-    )
+    kw = {"coarse": coarse, "taints": taints, "zone_gaps": zone_gaps}
+    fast = scenario(seed, nodes, racks, templates, copies, cached=True, **kw)
+    slow = scenario(seed, nodes, racks, templates, copies, cached=False, **kw)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]
     assert slow[2] == 0

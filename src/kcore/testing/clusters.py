@@ -205,7 +205,8 @@ class Scenario:
 def _scenario_node(rnd: np.random.Generator, i: int) -> dict[str, Any]:
     w = make_node(f"n{i}")
     if _chance(rnd, 0.9):
-        w.zone(_pick(rnd, ["zone-a", "zone-b", "zone-c"]))
+        # zone="" beside nodes without the label: one "" domain for default spreading's score.
+        w.zone(_pick(rnd, ["zone-a", "zone-b", "zone-c"] * 2 + [""]))
     if _chance(rnd, 0.5):
         w.label("topology.kubernetes.io/region", _pick(rnd, ["r1", "r2"]))
     if _chance(rnd, 0.7):
@@ -236,8 +237,10 @@ def _scenario_node(rnd: np.random.Generator, i: int) -> dict[str, Any]:
     for t in _some(rnd, _TAINTS, 2):
         w.taint(*t)
     if _chance(rnd, 0.06):
-        # A cordoned node also carries the taint the node lifecycle controller adds.
-        w.unschedulable().taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
+        # A cordoned node, usually with the taint the node lifecycle controller adds.
+        w.unschedulable()
+        if _chance(rnd, 0.6):
+            w.taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
     for names, mib in _some(rnd, _IMAGES, 3):
         size = mib * 1024 * 1024 + int(rnd.integers(0, 3)) * 7 * 1024 * 1024
         w.image(list(names), size)
@@ -266,9 +269,9 @@ def _selector(rnd: np.random.Generator, app: str) -> dict[str, Any]:
 
 
 def _node_expression(rnd: np.random.Generator, *, parsable: bool = False) -> dict[str, Any]:
-    """A node-selector expression; unless ``parsable``, ``Lt`` may get a non-integer operand
-    (API-valid: such a required term matches no node; kube-scheduler fails the cycle when a
-    *preferred* term does not parse, so preferred terms are always parsable)."""
+    """A node-selector expression; unless ``parsable``, it may not parse although the API server
+    accepts it (``Lt`` with a non-integer operand, a value that is no valid label value): a
+    required term with it matches no node, a preferred one fails NodeAffinity's PreScore."""
     options: list[dict[str, Any]] = [
         {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["zone-a", "zone-b"]},
         {"key": "disk", "operator": "NotIn", "values": ["hdd"]},
@@ -283,6 +286,8 @@ def _node_expression(rnd: np.random.Generator, *, parsable: bool = False) -> dic
         {"key": "pool", "operator": "In", "values": [""]},
         {"key": "topology.kubernetes.io/region", "operator": "In", "values": ["r2"]},
     ]
+    if not parsable:
+        options.append({"key": "disk", "operator": "NotIn", "values": ["ssd", "not a value"]})
     return _pick(rnd, options)
 
 
@@ -410,7 +415,9 @@ def _scenario_pod(
         na["preferredDuringSchedulingIgnoredDuringExecution"] = [
             {
                 "weight": int(rnd.integers(0, 101)),
-                "preference": {"matchExpressions": [_node_expression(rnd, parsable=True)]},
+                "preference": {
+                    "matchExpressions": [_node_expression(rnd, parsable=_chance(rnd, 0.7))]
+                },
             }
             for _ in range(int(rnd.integers(0, 4)))
         ]
@@ -423,7 +430,8 @@ def _scenario_pod(
                 "maxSkew": int(rnd.integers(1, 4)),
                 "topologyKey": _pick(rnd, list(_TOPOLOGY_KEYS)),
                 "whenUnsatisfiable": _pick(rnd, ["DoNotSchedule", "ScheduleAnyway"]),
-                "labelSelector": _selector(rnd, app),
+                # An empty selector counts no pod (the pod itself still matches it).
+                "labelSelector": _selector(rnd, app) if _chance(rnd, 0.9) else {},
             }
             if _chance(rnd, 0.3):
                 tsc["minDomains"] = int(rnd.integers(1, 7))
@@ -494,12 +502,13 @@ def _scenario_objects() -> list[dict[str, Any]]:
 
 def random_scenario(seed: int, nodes: int, pods: int, incoming: int = 6) -> Scenario:
     """A feature-dense seeded scenario: node pools with labels (numeric, empty values, missing
-    zones), taints, cordons, extended resources, hugepages and images; bound pods with init and
-    sidecar containers, overhead, pod-level requests, host ports, terminating pods, namespaces,
-    owners and (anti-)affinity terms; pending pods adding tolerations, node names, node
-    selectors, required/preferred node affinity (Gt/Lt, ``metadata.name`` fields), spread
-    constraints (policies, minDomains, matchLabelKeys) and pod (anti-)affinity. About one node
-    in ten is removed after the pods are bound (free rows in the NodeTable)."""
+    zones, zone=""), taints, cordons (with or without the cordon taint), extended resources,
+    hugepages and images; bound pods with init and sidecar containers, overhead, pod-level
+    requests, host ports, terminating pods, namespaces, owners and (anti-)affinity terms;
+    pending pods adding tolerations, node names, node selectors, required/preferred node
+    affinity (Gt/Lt, ``metadata.name`` fields, terms that do not parse), spread constraints
+    (policies, minDomains, matchLabelKeys, empty selectors) and pod (anti-)affinity. About one
+    node in ten is removed after the pods are bound (free rows in the NodeTable)."""
     rnd = np.random.default_rng(seed)
     node_objs = [_scenario_node(rnd, i) for i in range(nodes)]
     names = [n["metadata"]["name"] for n in node_objs]

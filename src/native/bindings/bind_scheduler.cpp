@@ -586,13 +586,16 @@ class NativeScheduler {
     auto v = fw.debug_filter(cache_.compile_pod(spec), id);
     return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
   }
-  py::array_t<std::int64_t> debug_score(py::handle obj, const std::string& plugin) {
+  py::array_t<std::int64_t> debug_score(py::handle obj, const std::string& plugin,
+                                        bool normalized) {
     PodSpecIn spec = pod_from_object(obj);
     int id = native_plugin_id(plugin);
     if (id < 0) throw py::value_error("unknown plugin '" + plugin + "'");
     Framework& fw = framework_for(spec, "");
     std::lock_guard<std::recursive_mutex> lk(mu_);
-    auto v = fw.debug_score(cache_.compile_pod(spec), id, true);
+    std::string error;
+    auto v = fw.debug_score(cache_.compile_pod(spec), id, normalized, &error);
+    if (!error.empty()) throw py::value_error(error);
     return py::array_t<std::int64_t>(static_cast<py::ssize_t>(v.size()), v.data());
   }
 
@@ -921,8 +924,10 @@ ReplicationController, PodDisruptionBudget or PriorityClass.)pbdoc")
           R"pbdoc(Publish an immutable NodeTable snapshot.)pbdoc")
       .def("debug_filter", &NativeScheduler::debug_filter, "pod"_a, "plugin"_a,
            R"pbdoc(Per-row codes of one filter plugin for a pod.)pbdoc")
-      .def("debug_score", &NativeScheduler::debug_score, "pod"_a, "plugin"_a,
-           R"pbdoc(Per-row normalised scores of one score plugin for a pod.)pbdoc")
+      .def("debug_score", &NativeScheduler::debug_score, "pod"_a, "plugin"_a, "normalized"_a = true,
+           R"pbdoc(Per-row scores of one score plugin for a pod (every live row feasible): after
+NormalizeScore, or raw (what Score returns) with normalized=False. A failing PreScore raises
+ValueError with the framework's message.)pbdoc")
       .def("set_equivalence_cache", &NativeScheduler::set_equivalence_cache, "on"_a,
            R"pbdoc(Switch the equivalence-class cache (decisions are identical either way).)pbdoc")
       .def("set_equivalence_coarse_domains", &NativeScheduler::set_equivalence_coarse_domains,

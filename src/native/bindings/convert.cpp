@@ -130,6 +130,8 @@ std::vector<RequirementSpec> requirements(py::handle h, bool node_selector,
       py::list vl = as_list(vals, p + ".values");
       for (std::size_t j = 0; j < vl.size(); ++j)
         r.values.push_back(as_str(vl[j], p + ".values[" + std::to_string(j) + "]"));
+    } else {
+      r.values_nil = true;
     }
     out.push_back(std::move(r));
   }

@@ -224,6 +224,10 @@ struct EqAgg {
   std::vector<std::uint8_t> eligible;  // per row; empty = every row
   std::vector<std::int64_t> by_dom;    // per domain (row slots: per row)
   std::int64_t total = 0;
+  // Domain the eligible rows lacking the key count into, -1 for none. PodTopologySpread
+  // scoring with System defaults keys domains by node.Labels[key]: such rows belong to the ""
+  // domain (that of key="" when a node carries it, else a slot of its own past the domains).
+  std::int64_t absent = -1;
   // PodTopologySpread filter: the minimum over the domains of eligible rows.
   bool track_min = false;
   std::vector<std::uint8_t> present;  // per domain
@@ -379,6 +383,8 @@ struct Framework::Impl {
   TopoCounts existing_anti, aff_counts, anti_counts;
   bool self_match_all = false;
   std::vector<std::string> ext_reason;  // per external plugin: reason of the last filter
+  // Score plugins return their raw scores, NormalizeScore skipped (debug_score only).
+  bool raw_scores = false;
   std::vector<std::unique_ptr<EqEntry>> eq;
   std::uint64_t eq_clock = 0;
   std::vector<std::uint32_t> row_seen;
@@ -434,7 +440,7 @@ struct Framework::Impl {
       if (!req_matches(r, tb.label(row, r.key), c)) return false;
     }
     for (const auto& f : t.fields) {
-      bool eq = tb.rows[static_cast<std::size_t>(row)].name == f.name;
+      bool eq = f.name_key ? tb.rows[static_cast<std::size_t>(row)].name == f.name : f.name.empty();
       if (eq != f.in) return false;
     }
     return true;
@@ -566,11 +572,18 @@ struct Framework::Impl {
     return out;
   }
 
-  const Matcher& spread_matcher(const SpreadConstraint& sc) {
+  // The pods a spread constraint counts (countPodsMatchSelector): same namespace, not
+  // terminating, matching the selector; an empty selector (labelSelector: {}) counts none,
+  // although the incoming pod itself matches it (selfMatch).
+  MatchClause spread_clause(const SpreadConstraint& sc) const {
     MatchClause cl;
     cl.namespaces.push_back(pod->ns);
     cl.selector = sc.selector;
-    return c.matcher({std::move(cl)}, true);
+    if (cl.selector.everything()) cl.selector.nothing = true;
+    return cl;
+  }
+  const Matcher& spread_matcher(const SpreadConstraint& sc) {
+    return c.matcher({spread_clause(sc)}, true);
   }
 
   void prefilter_pts_counts() {
@@ -763,10 +776,13 @@ struct Framework::Impl {
     for (int id : fw.cfg_.filters) {
       switch (id) {
         case kNodeUnschedulable: {
+          // v1helper.TolerationsTolerateTaint against {node.kubernetes.io/unschedulable, "",
+          // NoSchedule}. Ids of strings never interned are -1: no toleration names that key
+          // then, but a key-less one still matches (and an Equal one needs the "" value).
           Taint t{c.strings().find("node.kubernetes.io/unschedulable"), c.strings().find(""),
                   kNoSchedule};
           bool tol = false;
-          for (const auto& tl : pod->tolerations) tol |= t.key >= 0 && tl.tolerates(t);
+          for (const auto& tl : pod->tolerations) tol |= tl.tolerates(t);
           if (tol) break;
           std::int32_t rs = intern_reason(kReasonUnschedulable);
           for (auto row : rows) {
@@ -1260,7 +1276,7 @@ struct Framework::Impl {
   void score_taint(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
     const NodeTable& tb = c.table();
     if (!any_pref_taint) {
-      std::fill(out.begin(), out.end(), kMaxNodeScore);
+      std::fill(out.begin(), out.end(), raw_scores ? 0 : kMaxNodeScore);
       return;
     }
     std::int64_t mx = 0;
@@ -1272,6 +1288,7 @@ struct Framework::Impl {
       out[k] = n;
       mx = std::max(mx, n);
     }
+    if (raw_scores) return;
     for (auto& s : out) s = mx == 0 ? kMaxNodeScore : kMaxNodeScore - kMaxNodeScore * s / mx;
   }
 
@@ -1292,6 +1309,7 @@ struct Framework::Impl {
       out[k] = s;
       mx = std::max(mx, s);
     }
+    if (raw_scores) return true;
     for (auto& s : out) s = mx == 0 ? s : kMaxNodeScore * s / mx;
     return true;
   }
@@ -1330,21 +1348,30 @@ struct Framework::Impl {
     const NodeTable& tb = c.table();
     bool require_all = pod->has_spread_constraints || !fw.cfg_.system_defaulted;
     std::int32_t hostname_key = c.strings().find("kubernetes.io/hostname");
+    // Upstream keys the domains by node.Labels[key], "" when the label is absent: with System
+    // defaulting, nodes without the key share the "" domain with nodes labelled key="".
     struct Soft {
       SpreadConstraint c;
       const LabelColumn* col;
       bool hostname;
       const Matcher* m;
-      std::vector<std::int64_t> cnt;  // per domain (+1 slot for the "" domain)
+      std::vector<std::int64_t> cnt;  // per domain (+1 slot for "" when no node has key="")
       std::vector<std::uint8_t> present;
       double weight;
+      std::size_t absent_dom;  // domain of the rows lacking the key (the "" value)
     };
     std::vector<Soft> soft;
+    const std::int32_t empty_value = c.strings().find("");
     for (auto& sc : cons) {
-      Soft s{sc, tb.column(sc.key), sc.key >= 0 && sc.key == hostname_key, nullptr, {}, {}, 0};
+      Soft s{sc, tb.column(sc.key), sc.key >= 0 && sc.key == hostname_key, nullptr, {}, {}, 0, 0};
       std::size_t nd = s.col ? s.col->domain_value.size() : 0;
       s.cnt.assign(nd + 1, 0);
       s.present.assign(nd + 1, 0);
+      s.absent_dom = nd;
+      if (s.col && empty_value >= 0) {
+        auto it = s.col->domain_of_value.find(empty_value);
+        if (it != s.col->domain_of_value.end()) s.absent_dom = static_cast<std::size_t>(it->second);
+      }
       soft.push_back(std::move(s));
     }
     for (auto& s : soft) s.m = &spread_matcher(s.c);
@@ -1355,7 +1382,7 @@ struct Framework::Impl {
       return true;
     };
     auto dom_of = [](const Soft& s, std::size_t r) -> std::size_t {
-      if (!s.col || s.col->value[r] < 0) return s.cnt.size() - 1;  // the "" value
+      if (!s.col || s.col->value[r] < 0) return s.absent_dom;  // the "" value
       return static_cast<std::size_t>(s.col->domain[r]);
     };
     std::vector<std::uint8_t> ignored(F.size(), 0);
@@ -1409,6 +1436,7 @@ struct Framework::Impl {
       mn = std::min(mn, out[k]);
       mx = std::max(mx, out[k]);
     }
+    if (raw_scores) return true;  // ignored rows score 0 (raw and normalised)
     for (std::size_t k = 0; k < F.size(); ++k) {
       if (ignored[k]) {
         out[k] = 0;
@@ -1482,6 +1510,7 @@ struct Framework::Impl {
       mn = std::min(mn, s);
       mx = std::max(mx, s);
     }
+    if (raw_scores) return true;
     std::int64_t diff = mx - mn;
     for (auto& s : out) {
       double f = 0;
@@ -1491,6 +1520,18 @@ struct Framework::Impl {
       s = static_cast<std::int64_t>(f);
     }
     return true;
+  }
+
+  // The error of the first PreScore plugin that fails for the pod in flight (only NodeAffinity
+  // can: a preferred term that does not parse), as RunPreScorePlugins words it.
+  bool prescore_error(std::string& msg) const {
+    for (const auto& [id, weight] : fw.cfg_.scores) {
+      if (id == kNodeAffinity && !pod->preferred_error.empty()) {
+        msg = "running PreScore plugin \"NodeAffinity\": " + pod->preferred_error;
+        return true;
+      }
+    }
+    return false;
   }
 
   // Runs one score plugin over F; false when its PreScore skipped.
@@ -1894,6 +1935,13 @@ struct Framework::Impl {
     return s.mode == SlotMode::kRow ? static_cast<std::int64_t>(r) : s.col->domain[r];
   }
 
+  // Domain of row r in an aggregate: eq_dom, or the aggregate's absent domain for rows lacking
+  // the key.
+  static std::int64_t eq_agg_dom(const EqAgg& a, const EqSlot& s, std::size_t r) {
+    std::int64_t d = eq_dom(s, r);
+    return d < 0 ? a.absent : d;
+  }
+
   std::int32_t eq_slot(EqEntry& e, std::int32_t key, bool row_mode) {
     const NodeTable& tb = c.table();
     for (std::size_t i = 0; i < e.slots.size(); ++i) {
@@ -2011,10 +2059,7 @@ struct Framework::Impl {
   }
 
   std::shared_ptr<const Matcher> spread_matcher_ptr(const SpreadConstraint& sc) {
-    MatchClause cl;
-    cl.namespaces.push_back(pod->ns);
-    cl.selector = sc.selector;
-    return c.matcher_ptr({std::move(cl)}, true);
+    return c.matcher_ptr({spread_clause(sc)}, true);
   }
 
   // Existing terms the entry reads (InterPodAffinity filter: required anti-affinity; score:
@@ -2183,6 +2228,16 @@ struct Framework::Impl {
           s.agg = eq_agg(e, s.slot);
           if (!s.hostname) {
             EqAgg& ag = e.aggs[static_cast<std::size_t>(s.agg)];
+            const LabelColumn* col = e.slots[static_cast<std::size_t>(s.slot)].col;
+            if (!e.pts_require_all) {
+              ag.absent = static_cast<std::int64_t>(ag.by_dom.size());
+              std::int32_t empty_value = c.strings().find("");
+              if (col && empty_value >= 0) {
+                auto it = col->domain_of_value.find(empty_value);
+                if (it != col->domain_of_value.end()) ag.absent = it->second;
+              }
+              if (ag.absent == static_cast<std::int64_t>(ag.by_dom.size())) ag.by_dom.push_back(0);
+            }
             ag.eligible.assign(cap, 0);
             for (auto row : live) {
               auto r = static_cast<std::size_t>(row);
@@ -2255,7 +2310,7 @@ struct Framework::Impl {
         for (auto row : live) {
           auto r = static_cast<std::size_t>(row);
           if (!ag.eligible.empty() && !ag.eligible[r]) continue;
-          std::int64_t d = eq_dom(s, r);
+          std::int64_t d = eq_agg_dom(ag, s, r);
           if (d < 0) continue;
           ag.by_dom[static_cast<std::size_t>(d)] += w * src.seen[r];
           ag.total += w * src.seen[r];
@@ -2589,7 +2644,7 @@ struct Framework::Impl {
     EqAgg& a = e.aggs[static_cast<std::size_t>(agg)];
     if (!a.eligible.empty() && !a.eligible[r]) return;
     EqSlot& s = e.slots[static_cast<std::size_t>(a.slot)];
-    std::int64_t d = eq_dom(s, r);
+    std::int64_t d = eq_agg_dom(a, s, r);
     if (d < 0) return;
     auto di = static_cast<std::size_t>(d);
     std::int64_t old = a.by_dom[di];
@@ -2725,9 +2780,10 @@ struct Framework::Impl {
       } else {
         domains_buf.clear();
         std::size_t pos = e.slots[static_cast<std::size_t>(s.slot)].pos;
+        std::int64_t absent = e.aggs[static_cast<std::size_t>(s.agg)].absent;
         for (auto ci : active) {
           const EqClass& k = e.classes[static_cast<std::size_t>(ci)];
-          if (!k.ignored) domains_buf.push_back(k.key[pos]);
+          if (!k.ignored) domains_buf.push_back(k.key[pos] < 0 ? absent : k.key[pos]);
         }
         std::sort(domains_buf.begin(), domains_buf.end());
         sz = std::unique(domains_buf.begin(), domains_buf.end()) - domains_buf.begin();
@@ -2843,7 +2899,8 @@ struct Framework::Impl {
   // Cached cycle: returns true with `row` set; false -> the caller runs the full pass.
   bool eq_cycle(std::int32_t& row, bool& consumed) {
     consumed = false;
-    if (!profile_cacheable() || !nominated.empty()) return false;
+    // A pod whose preferred node affinity does not parse fails its cycles in PreScore (full pass).
+    if (!profile_cacheable() || !nominated.empty() || !pod->preferred_error.empty()) return false;
     EqEntry* e = nullptr;
     for (auto& p : eq) {
       if (p->sig == pod->signature) e = p.get();
@@ -3177,6 +3234,12 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
     res.row = feasible[0];
     return finish();
   }
+  // PreScore: NodeAffinity's fails the cycle when a preferred term does not parse
+  // (NewPreferredSchedulingTerms); the framework wraps the plugin's error.
+  if (!pod_ptr->preferred_error.empty() && im.prescore_error(res.message)) {
+    res.code = Code::kError;
+    return finish();
+  }
   // Score.
   const std::size_t nf = feasible.size();
   std::vector<std::int64_t> total(nf, 0);
@@ -3262,9 +3325,8 @@ std::vector<std::uint8_t> Framework::debug_filter(const PodInfoPtr& pod, int plu
   return out;
 }
 
-std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plugin,
-                                                 bool normalized) {
-  (void)normalized;
+std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plugin, bool normalized,
+                                                 std::string* error) {
   Impl& im = *impl_;
   im.ensure_scratch();
   im.pod = pod.get();
@@ -3273,11 +3335,18 @@ std::vector<std::int64_t> Framework::debug_score(const PodInfoPtr& pod, int plug
   std::vector<std::string> rr, names;
   bool hr;
   im.prefilter(rc, rp, rr, hr, names);
-  std::vector<std::int64_t> out;
-  im.run_score(plugin, cache_.live_rows(), out, err);
   std::vector<std::int64_t> full(cache_.table().capacity, 0);
-  for (std::size_t k = 0; k < cache_.live_rows().size(); ++k)
-    full[static_cast<std::size_t>(cache_.live_rows()[k])] = out[k];
+  if (plugin == kNodeAffinity && !pod->preferred_error.empty()) {
+    err = "running PreScore plugin \"NodeAffinity\": " + pod->preferred_error;
+  } else {
+    std::vector<std::int64_t> out;
+    im.raw_scores = !normalized;
+    im.run_score(plugin, cache_.live_rows(), out, err);
+    im.raw_scores = false;
+    for (std::size_t k = 0; k < cache_.live_rows().size(); ++k)
+      full[static_cast<std::size_t>(cache_.live_rows()[k])] = out[k];
+  }
+  if (error) *error = err;
   im.pod = nullptr;
   return full;
 }

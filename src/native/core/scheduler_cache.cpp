@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <map>
 
+#include "kcore/validation.hpp"
+
 namespace kcore {
 namespace {
 
@@ -374,18 +376,22 @@ void SchedulerCache::compile_selector(const LabelSelectorSpec& s, CompiledSelect
   if (out.nothing) out.reqs.clear();
 }
 
-void SchedulerCache::compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out) {
+// nodeaffinity.newNodeSelectorTerm: label requirements through labels.NewRequirement (keys and
+// values validated, Gt/Lt operands parsed), fields In/NotIn with one value. A term with a parse
+// error matches no node (LazyErrorNodeSelector); `errors` (optional) receives the messages.
+void SchedulerCache::compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out,
+                                       const std::string& path, std::vector<std::string>* errors) {
+  std::vector<std::string> errs;
+  node_selector_term_errors(t, path, errs);
+  out.error = !errs.empty();
+  if (errors) errors->insert(errors->end(), errs.begin(), errs.end());
+  if (out.error) return;
   CompiledSelector sel;
   compile_requirements(t.match_expressions, sel);
   out.exprs = std::move(sel.reqs);
-  out.error = sel.nothing;
   for (const auto& f : t.match_fields) {
-    if (f.key != "metadata.name" || (f.op != SelOp::kIn && f.op != SelOp::kNotIn) ||
-        f.values.size() != 1) {
-      out.error = true;
-      continue;
-    }
-    out.fields.push_back(FieldRequirement{f.op == SelOp::kIn, f.values[0]});
+    out.fields.push_back(
+        FieldRequirement{f.op == SelOp::kIn, f.key == "metadata.name", f.values[0]});
   }
 }
 
@@ -500,7 +506,7 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     for (const auto& t : spec.node_affinity.required_terms) {
       if (!t.match_expressions.empty() || !t.match_fields.empty()) {
         NodeTerm nt;
-        compile_node_term(t, nt);
+        compile_node_term(t, nt, std::string(), nullptr);
         p->required.terms.push_back(std::move(nt));
       }
       // PreFilterResult: the intersection of metadata.name In values within the term.
@@ -532,15 +538,18 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     }
   }
   p->has_preferred = spec.node_affinity.has_preferred;
-  for (const auto& pt : spec.node_affinity.preferred) {
+  std::vector<std::string> preferred_errors;
+  for (std::size_t i = 0; i < spec.node_affinity.preferred.size(); ++i) {
+    const auto& pt = spec.node_affinity.preferred[i];
     if (pt.weight == 0) continue;
     if (pt.preference.match_expressions.empty() && pt.preference.match_fields.empty()) continue;
     PreferredNodeTerm t;
     t.weight = pt.weight;
-    compile_node_term(pt.preference, t.term);
+    compile_node_term(pt.preference, t.term, "[" + std::to_string(i) + "]", &preferred_errors);
     if (t.term.error) continue;
     p->preferred.push_back(std::move(t));
   }
+  p->preferred_error = go_aggregate(preferred_errors);
 
   // --- tolerations ---
   for (std::size_t i = 0; i < spec.tolerations.size(); ++i) {
@@ -681,7 +690,12 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
       CompiledSelector tmp;
       tmp.reqs = t.exprs;
       tmp.append_key(g);
-      for (const auto& f : t.fields) g += (f.in ? "+" : "-") + f.name + ",";
+      for (const auto& f : t.fields) {
+        g += f.in ? '+' : '-';
+        if (!f.name_key) g += '?';
+        g += f.name;
+        g += ',';
+      }
     };
     for (const auto& t : p->required.terms) term(t);
     add(p->has_name_result);
@@ -691,6 +705,7 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
       add(t.weight);
       term(t.term);
     }
+    g += p->preferred_error;
     g += '|';
     for (const auto& t : p->tolerations) {
       add(t.key);

@@ -4,8 +4,9 @@ Per random scenario, profile variant and pending pod: the feasible set, every re
 (plugin, code, reasons) — the first rejecting filter in profile order —, the PreFilterResult,
 the score plugins that ran (PreScore skips), the normalised score matrix over the *filtered*
 feasible set, the weighted totals, the top set and the chosen node (the seeded tie-break of a
-fresh scheduler) are all equal. Preemption is not modelled (only nodes and messages of the
-filter phase are compared when nothing fits).
+fresh scheduler) are all equal; so are the Error status and message of a cycle whose PreScore
+fails (a preferred node-affinity term that does not parse). Preemption is not modelled (only
+nodes and messages of the filter phase are compared when nothing fits).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kcore.scheduler.framework import Code
 from kcore.scheduler.reference.cycle import run_cycle
 from kcore.testing.clusters import random_scenario
 
@@ -44,6 +46,10 @@ def test_cycle_equals_explain(build, profiles, variant, seed, nodes, pods) -> No
         who = pod["metadata"]["name"]
         e = b.scheduler.explain(pod)
         r = run_cycle(b.cluster, pod, profile, seed=seed)
+        if r.error is not None:  # PreScore failed: the cycle's Error status and message
+            assert (e.code, e.message) == (Code.Error, r.error), who
+        else:
+            assert e.code != Code.Error, (who, e.message)
         assert sorted(e.feasible) == sorted(names[r.feasible].tolist()), who
         want = {names[row]: (p, c, reasons) for row, (p, c, reasons) in r.failures.items()}
         assert {n: (v.plugin, v.code, v.reasons) for n, v in e.failures.items()} == want, who

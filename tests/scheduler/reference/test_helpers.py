@@ -81,8 +81,75 @@ def test_node_selector_term_parse_errors() -> None:
     assert term(
         fields=({"key": "metadata.name", "operator": "In", "values": ["a", "b"]},)
     ).parse_error
-    assert not term({"key": "t", "operator": "Gt", "values": ["+2"]}).parse_error
+    # labels.NewRequirement validates every value as a label value: "+2" parses as an integer
+    # but is no label value; "a b" is no label value; keys must be qualified names.
+    assert term({"key": "t", "operator": "Gt", "values": ["+2"]}).parse_error
+    assert term({"key": "t", "operator": "In", "values": ["ok", "a b"]}).parse_error
+    assert term({"key": "bad key", "operator": "Exists"}).parse_error
+    assert term(fields=({"key": "metadata.name", "operator": "Exists"},)).parse_error
+    assert not term({"key": "t", "operator": "Gt", "values": ["2"]}).parse_error
+    assert not term({"key": "example.com/t", "operator": "In", "values": [""]}).parse_error
+    # Field keys other than metadata.name parse (the API server rejects them; nodes read "").
+    assert not term(fields=({"key": "spec.x", "operator": "In", "values": ["a"]},)).parse_error
     assert NodeSelectorTerm.from_dict({}).is_empty
+
+
+@pytest.mark.parametrize(
+    ("expr", "field", "want"),
+    [
+        pytest.param(
+            {"key": "t", "operator": "Lt", "values": ["1", "x"]},
+            False,
+            [
+                '[0].matchExpressions[0].values: Invalid value: []string{"1", "x"}: '
+                "for 'Gt', 'Lt' operators, exactly one value is required",
+                '[0].matchExpressions[0].values[1]: Invalid value: "x": '
+                "for 'Gt', 'Lt' operators, the value must be an integer",
+            ],
+            id="lt-two-values",
+        ),
+        pytest.param(
+            {"key": "t", "operator": "In", "values": []},
+            False,
+            [
+                "[0].matchExpressions[0].values: Invalid value: []string{}: "
+                "for 'in', 'notin' operators, values set can't be empty"
+            ],
+            id="in-empty-list",
+        ),
+        pytest.param(
+            {"key": "a/b/c", "operator": "DoesNotExist"},
+            False,
+            [
+                '[0].matchExpressions[0].key: Invalid value: "a/b/c": a qualified name must '
+                "consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+                "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+                "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an "
+                "optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ],
+            id="key-two-slashes",
+        ),
+        pytest.param(
+            {"key": "metadata.name", "operator": "In", "values": ["a", "b"]},
+            True,
+            ['[0].matchFields[0].values: Invalid value: []string{"a", "b"}: must have one element'],
+            id="field-two-values",
+        ),
+        pytest.param(
+            {"key": "metadata.name", "operator": "Gt", "values": ["1"]},
+            True,
+            [
+                '[0].matchFields[0].operator: Unsupported value: "Gt": '
+                'supported values: "In", "NotIn"'
+            ],
+            id="field-operator",
+        ),
+    ],
+)
+def test_node_selector_term_error_messages(expr: dict, field: bool, want: list[str]) -> None:
+    """Messages as apimachinery's field.Error words them (the native core words them alike)."""
+    key = "matchFields" if field else "matchExpressions"
+    assert NodeSelectorTerm.from_dict({key: [expr]}).errors("[0]") == want
 
 
 def test_tolerations_follow_tolerates_taint() -> None:

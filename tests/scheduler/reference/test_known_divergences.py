@@ -1,10 +1,10 @@
-"""Where the native kernels and kube-scheduler v1.35 (hence the references) disagree.
+"""Native divergences from kube-scheduler v1.35 found by the reference twins, now fixed.
 
-Each case pins one native divergence found by the reference twins, on the smallest cluster that
-shows it. ``test_reference_*`` states what kube-scheduler computes (the reference must agree,
-by the rule quoted); the matching ``test_native_*`` asserts native == reference and is a strict
-xfail until the native kernel is fixed (it then starts passing and the marker must go). The
-random scenarios of the equivalence tests avoid these inputs.
+Each case pins one divergence on the smallest cluster that showed it. ``test_reference_*``
+states what kube-scheduler computes (the reference must agree, by the rule quoted);
+``test_native_*`` asserts native == reference, on the full pass and, where a cycle can take it,
+on the equivalence-class cache. The random scenarios of the equivalence tests draw these inputs
+too (kcore.testing.clusters.random_scenario).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kcore.scheduler import Code, Scheduler
+from kcore.scheduler import Code, PodBatch, Scheduler
 from kcore.scheduler.reference import nodeaffinity, nodeunschedulable, podtopologyspread
 from kcore.scheduler.reference.cluster import ReferenceCluster
 from kcore.scheduler.reference.pod import compile_pod
@@ -50,7 +50,6 @@ def test_reference_empty_key_toleration_tolerates_the_cordon() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="native NodeUnschedulable ignores empty-key tolerations")
 def test_native_empty_key_toleration_tolerates_the_cordon() -> None:
     nodes, pod = _cordon_case()
     s, cluster = _setup(nodes)
@@ -79,7 +78,6 @@ def test_reference_empty_spread_selector_counts_no_pod() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="native PodTopologySpread counts pods for an empty selector")
 def test_native_empty_spread_selector_counts_no_pod() -> None:
     nodes, pods, pod = _empty_selector_case()
     s, cluster = _setup(nodes, pods)
@@ -116,7 +114,6 @@ def test_reference_missing_zone_joins_the_empty_zone_domain() -> None:
     assert out.raw[cluster.live].tolist() == [int(np.floor(x + 0.5)) for x in expect]
 
 
-@pytest.mark.xfail(strict=True, reason="native PodTopologySpread separates absent and '' labels")
 def test_native_missing_zone_joins_the_empty_zone_domain() -> None:
     nodes, pods, objects, pod = _empty_zone_case()
     s, cluster = _setup(nodes, pods, objects)
@@ -125,10 +122,17 @@ def test_native_missing_zone_joins_the_empty_zone_domain() -> None:
     assert s._native.debug_score(pod, "PodTopologySpread").tolist() == out.normalized.tolist()
 
 
-# --- 4. A preferred node-affinity term that does not parse ----------------------------------
-# `Lt` with a non-integer operand passes API validation; kube-scheduler's NodeAffinity PreScore
-# then fails (NewPreferredSchedulingTerms returns the parse error) and the cycle ends with an
-# Error status. The native score silently drops the term.
+# --- 4. A node-affinity term that does not parse ------------------------------------------
+# The API server validates neither Gt/Lt operands nor In/NotIn values of node-selector
+# requirements; nodeaffinity.newNodeSelectorTerm parses them with labels.NewRequirement. A
+# preferred term that does not parse fails NodeAffinity's PreScore (NewPreferredSchedulingTerms)
+# and the cycle ends with an Error status worded by RunPreScorePlugins; a required term that does
+# not parse matches no node (LazyErrorNodeSelector), whatever its other requirements say.
+
+LT_NOT_INTEGER = (
+    '[0].matchExpressions[0].values[0]: Invalid value: "x": '
+    "for 'Gt', 'Lt' operators, the value must be an integer"
+)
 
 
 def _bad_preferred_case():
@@ -142,12 +146,140 @@ def _bad_preferred_case():
 def test_reference_unparsable_preferred_term_fails_the_cycle() -> None:
     nodes, pod = _bad_preferred_case()
     _, cluster = _setup(nodes)
-    with pytest.raises(ValueError, match="does not parse"):
+    want = f'running PreScore plugin "NodeAffinity": {LT_NOT_INTEGER}'
+    with pytest.raises(nodeaffinity.PreScoreError) as info:
         nodeaffinity.score(cluster, compile_pod(pod), cluster.live)
+    assert str(info.value) == want
 
 
-@pytest.mark.xfail(strict=True, reason="native NodeAffinity drops unparsable preferred terms")
 def test_native_unparsable_preferred_term_fails_the_cycle() -> None:
     nodes, pod = _bad_preferred_case()
     s, _ = _setup(nodes)
-    assert s.explain(pod).code == Code.Error
+    e = s.explain(pod)
+    assert e.code == Code.Error
+    assert e.message == f'running PreScore plugin "NodeAffinity": {LT_NOT_INTEGER}'
+    assert e.node is None
+    assert e.score_plugins == ()
+    r = s.schedule(pod)
+    assert (r.code, r.message, r.node) == (Code.Error, e.message, None)
+    assert s.num_pods == 0
+
+
+def test_native_unparsable_preferred_term_with_one_feasible_node_schedules() -> None:
+    """With one feasible node kube-scheduler takes it without PreScore (schedulePod)."""
+    nodes, pod = _bad_preferred_case()
+    s, _ = _setup(nodes[:1])
+    assert s.schedule(pod).node == "a"
+
+
+def test_native_unparsable_preferred_term_on_the_cached_path() -> None:
+    """Copies of such a pod fail every cycle, as the full pass does (no cached decision)."""
+    nodes, pod = _bad_preferred_case()
+    s, _ = _setup(nodes)
+    batch = s.schedule_batch(PodBatch.from_template(pod, 3))
+    assert [r.code for r in batch] == [Code.Error] * 3
+    assert int(s._native.cache_hits()) == 0
+
+
+def test_native_every_parse_error_is_reported() -> None:
+    """All errors of all terms, deduplicated, in a Go aggregate ``[e1, e2, ...]``; weight-0 and
+    empty terms are skipped."""
+    nodes = [make_node("a").obj(), make_node("b").obj()]
+    pod = (
+        make_pod("p")
+        .node_affinity_preferred(0, [{"key": "t", "operator": "Gt", "values": ["x"]}])
+        .node_affinity_preferred(
+            5,
+            [
+                {"key": "disk", "operator": "In", "values": ["ssd", "a b"]},
+                {"key": "t", "operator": "Exists", "values": ["1"]},
+            ],
+        )
+        .node_affinity_preferred(7, [{"key": "t", "operator": "Gt"}])
+        .obj()
+    )
+    want = (
+        'running PreScore plugin "NodeAffinity": ['
+        '[1].matchExpressions[0].values[1][disk]: Invalid value: "a b": a valid label must be an '
+        "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and "
+        "end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex "
+        "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?'), "
+        '[1].matchExpressions[1].values: Invalid value: []string{"1"}: values set must be empty '
+        "for exists and does not exist, "
+        "[2].matchExpressions[0].values: Invalid value: []string(nil): for 'Gt', 'Lt' operators, "
+        "exactly one value is required]"
+    )
+    s, _ = _setup(nodes)
+    assert s.explain(pod).message == want
+    assert nodeaffinity.prescore_error(compile_pod(pod)) == want
+
+
+def _bad_required_case():
+    nodes = [make_node("a").label("disk", "ssd").obj(), make_node("b").label("disk", "hdd").obj()]
+    term = {"key": "disk", "operator": "NotIn", "values": ["hdd", "not a value"]}
+    return nodes, make_pod("p").node_affinity_required([term]).obj()
+
+
+def test_reference_unparsable_required_term_matches_no_node() -> None:
+    nodes, pod = _bad_required_case()
+    _, cluster = _setup(nodes)
+    codes = nodeaffinity.filter(cluster, compile_pod(pod)).codes[cluster.live]
+    assert codes.tolist() == [int(Code.UnschedulableAndUnresolvable)] * 2
+
+
+def test_native_unparsable_required_term_matches_no_node() -> None:
+    nodes, pod = _bad_required_case()
+    s, cluster = _setup(nodes)
+    want = nodeaffinity.filter(cluster, compile_pod(pod)).codes
+    assert s._native.debug_filter(pod, "NodeAffinity").tolist() == want.tolist()
+    r = s.schedule(pod)
+    assert r.code == Code.UnschedulableAndUnresolvable
+    assert "2 node(s) didn't match Pod's node affinity/selector" in r.message
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        pytest.param(
+            {"matchExpressions": [{"key": "t", "operator": "Lt", "values": ["1", "x"]}]},
+            id="lt-two-values",
+        ),
+        pytest.param(
+            {"matchExpressions": [{"key": "t", "operator": "In", "values": []}]}, id="in-empty-list"
+        ),
+        pytest.param({"matchExpressions": [{"key": "t", "operator": "NotIn"}]}, id="notin-nil"),
+        pytest.param(
+            {"matchExpressions": [{"key": "a/b/c", "operator": "Exists"}]}, id="key-two-slashes"
+        ),
+        pytest.param(
+            {"matchExpressions": [{"key": "Bad_Prefix/x", "operator": "Exists"}]}, id="key-prefix"
+        ),
+        pytest.param(
+            {"matchExpressions": [{"key": "t", "operator": "In", "values": ["x" * 64]}]},
+            id="value-too-long",
+        ),
+        pytest.param(
+            {"matchExpressions": [{"key": "t", "operator": "In", "values": ['q"\\\n']}]},
+            id="value-quoted",
+        ),
+        pytest.param(
+            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["a", "b"]}]},
+            id="field-two-values",
+        ),
+        pytest.param(
+            {"matchFields": [{"key": "metadata.name", "operator": "Exists"}]}, id="field-operator"
+        ),
+    ],
+)
+def test_native_parse_error_messages_equal_reference(term) -> None:
+    nodes = [make_node("a").obj(), make_node("b").obj()]
+    pod = make_pod("p").obj()
+    pod["spec"]["affinity"] = {
+        "nodeAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 3, "preference": term}]
+        }
+    }
+    s, _ = _setup(nodes)
+    want = nodeaffinity.prescore_error(compile_pod(pod))
+    assert want is not None
+    assert s.explain(pod).message == want

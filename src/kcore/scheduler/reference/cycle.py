@@ -7,10 +7,12 @@ reports, without preemption).
 2. Filters in profile order; the first plugin that rejects a node decides its failure
    (plugin, code, reasons). Volume plugins and DynamicResources pass (kcore has no volumes or
    resource claims).
-3. Nothing feasible: no scores. One feasible node: chosen without scoring. Otherwise every
-   score plugin in profile order whose PreScore does not skip is evaluated over the feasible
-   nodes (VolumeBinding always skips, DynamicResources scores 0), then totals, the top set and
-   the tie-break (:mod:`kcore.scheduler.reference.selection`).
+3. Nothing feasible: no scores. One feasible node: chosen without scoring. Otherwise PreScore
+   runs first: NodeAffinity's fails the cycle (``error``, the Error status's message) when a
+   preferred term of the pod does not parse. Then every score plugin in profile order whose
+   PreScore does not skip is evaluated over the feasible nodes (VolumeBinding always skips,
+   DynamicResources scores 0), then totals, the top set and the tie-break
+   (:mod:`kcore.scheduler.reference.selection`).
 
 Only whole-node evaluation is modelled (``percentage_of_nodes_to_score`` must be ``None``).
 """
@@ -194,7 +196,8 @@ class CycleOutcome:
     ``failures`` maps each rejected row to (plugin, code, reasons); ``scores`` lists the score
     plugins that ran, in profile order, with their weights; ``totals`` and ``top`` are empty
     unless at least two nodes were feasible; ``chosen`` is the picked row (``None`` when nothing
-    fits or no generator was given).
+    fits, no generator was given or PreScore failed). ``error`` is the message of a failed
+    PreScore (the cycle's Error status), else ``None``.
     """
 
     feasible: NDArray[np.bool_]
@@ -205,6 +208,7 @@ class CycleOutcome:
     totals: NDArray[np.int64]
     top: NDArray[np.int64]
     chosen: int | None
+    error: str | None = None
 
 
 def run_cycle(
@@ -278,6 +282,13 @@ def run_cycle(
             np.zeros(0, np.int64),
             chosen,
         )
+    if any(name == nodeaffinity.NAME for name, _ in profile.scores):
+        error = nodeaffinity.prescore_error(req)
+        if error is not None:
+            empty_scores = np.zeros(0, np.int64)
+            return CycleOutcome(
+                feasible, failures, False, pre_result, (), empty_scores, empty_scores, None, error
+            )
     ran: list[tuple[ScoreOutcome, int]] = []
     for name, weight in profile.scores:
         score = run_score(name, cluster, req, feasible, args)

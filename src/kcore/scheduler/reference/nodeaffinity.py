@@ -21,7 +21,10 @@ node affinity"), then the pod's ("node(s) didn't match Pod's node affinity/selec
 Score: raw = Σ weights of the matching preferred terms (profile-level added terms first; terms
 with weight 0 or no requirements are ignored). NormalizeScore: ``100 * raw / max raw`` over the
 feasible nodes (0 everywhere when the maximum is 0). PreScore skips when the pod has no
-``preferredDuringScheduling...`` list and the profile adds none.
+``preferredDuringScheduling...`` list and the profile adds none, and fails when one of the pod's
+preferred terms does not parse (``NewPreferredSchedulingTerms``: every error of every term, paths
+``[i].matchExpressions[j]...``): the framework fails the cycle with an Error status,
+``running PreScore plugin "NodeAffinity": <errors>``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from kcore.scheduler.reference.selectors import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
     PreferredSchedulingTerm,
+    go_aggregate,
     parse_int64,
 )
 
@@ -122,7 +126,11 @@ def term_mask(cluster: ReferenceCluster, term: NodeSelectorTerm) -> NDArray[np.b
     for req in term.expressions:
         mask &= cluster.label_mask(req.key, _label_predicate(req))
     for f in term.fields:
-        same = cluster.names == f.values[0]
+        # Nodes carry one field, metadata.name; other keys read as "" (fields.Set lookups).
+        if f.key == "metadata.name":
+            same = cluster.names == f.values[0]
+        else:
+            same = np.full(cluster.size, f.values[0] == "", dtype=np.bool_)
         mask &= same if f.operator == IN else ~same
     return mask
 
@@ -199,6 +207,26 @@ def filter(
     return FilterOutcome.from_masks(NAME, cluster.size, checks)
 
 
+class PreScoreError(ValueError):
+    """NodeAffinity's PreScore failed: the message is the framework's (the cycle's Error)."""
+
+
+def prescore_error(pod: PodRequirements) -> str | None:
+    """The cycle's error message when a preferred term of the pod does not parse, else None.
+
+    ``NewPreferredSchedulingTerms`` skips terms of weight 0 or without requirements, collects
+    every parse error of the others, and the framework wraps the aggregate:
+    ``running PreScore plugin "NodeAffinity": <errors>``.
+    """
+    errs: list[str] = []
+    for i, pt in enumerate(pod.preferred_node_affinity or ()):
+        if pt.weight != 0 and not pt.term.is_empty:
+            errs.extend(pt.term.errors(f"[{i}]"))
+    if not errs:
+        return None
+    return f'running PreScore plugin "{NAME}": {go_aggregate(errs)}'
+
+
 def score(
     cluster: ReferenceCluster,
     pod: PodRequirements,
@@ -209,19 +237,19 @@ def score(
 
     Raises
     ------
-    ValueError
-        If a preferred term does not parse (kube-scheduler's PreScore fails the cycle).
+    PreScoreError
+        If a preferred term of the pod does not parse (kube-scheduler's PreScore fails the
+        cycle); the message is :func:`prescore_error`'s.
     """
     added_terms = added.preferred if added is not None else ()
     if pod.preferred_node_affinity is None and not added_terms:
         return None
+    if (err := prescore_error(pod)) is not None:
+        raise PreScoreError(err)
     raw = np.zeros(cluster.size, dtype=np.int64)
     for pt in (*added_terms, *(pod.preferred_node_affinity or ())):
         if pt.weight == 0 or pt.term.is_empty:
             continue
-        if pt.term.parse_error:
-            msg = f"pod {pod.key}: a preferred node affinity term does not parse: {pt.term}"
-            raise ValueError(msg)
         raw += np.where(term_mask(cluster, pt.term), pt.weight, 0)
     raw[~feasible] = 0
     return ScoreOutcome(NAME, raw, default_normalize_score(raw, feasible, reverse=False))
@@ -235,9 +263,11 @@ __all__ = [
     "REASON_PREFILTER_RESULT",
     "AddedAffinity",
     "PreFilterResult",
+    "PreScoreError",
     "filter",
     "node_selector_mask",
     "prefilter",
+    "prescore_error",
     "required_node_affinity_mask",
     "score",
     "term_mask",

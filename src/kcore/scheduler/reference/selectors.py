@@ -8,13 +8,17 @@ Two shapes of selector appear in scheduling:
   PodTopologySpread treats specially: it counts no pods for an empty selector).
 * :class:`NodeSelectorRequirement` / :class:`NodeSelectorTerm` are the node-affinity shapes
   (``v1.NodeSelectorRequirement``): label expressions with ``In``, ``NotIn``, ``Exists``,
-  ``DoesNotExist``, ``Gt`` and ``Lt``, and ``metadata.name`` field expressions. A term whose
-  requirements do not parse (``In`` without values, ``Gt`` with a non-integer operand, ...) matches
-  no node, as ``nodeaffinity.LazyErrorNodeSelector`` does.
+  ``DoesNotExist``, ``Gt`` and ``Lt``, and field expressions (``metadata.name``; other keys read
+  as ``""``). A term is parsed as ``nodeaffinity.newNodeSelectorTerm`` does: label expressions
+  through ``labels.NewRequirement`` (key and values validated, ``Gt``/``Lt`` operands parsed),
+  fields ``In``/``NotIn`` with one value. Node-affinity values are *not* validated by the API
+  server, so a term with an invalid value (``In ["a b"]``) or a non-integer ``Lt`` operand reaches
+  the scheduler: as a required term it matches no node (``LazyErrorNodeSelector``), as a
+  preferred term it fails NodeAffinity's PreScore. :meth:`NodeSelectorTerm.errors` words the
+  errors as upstream does (``field.Error``).
 
-Label keys and values are assumed to be syntactically valid (the API server validates them);
-structural errors of a ``metav1.LabelSelector`` raise :class:`ValueError` (kube-scheduler turns
-them into an error status, which the generators in :mod:`kcore.testing.clusters` never produce).
+Structural errors of a ``metav1.LabelSelector`` raise :class:`ValueError` (the API server
+rejects them first; the generators in :mod:`kcore.testing.clusters` never produce them).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
+
+from kcore.api.meta import is_qualified_name, is_valid_label_value
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -131,43 +137,138 @@ class LabelSelector:
         return LabelSelector(False, (*self.requirements, *extra))
 
 
+def go_quote(text: str) -> str:
+    """``strconv.Quote``: printable characters kept, quotes, backslashes and controls escaped."""
+    special = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f"}
+    special.update({"\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"})
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in special:
+            out.append(special[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif 0x80 <= code <= 0x9F or code in (0xA0, 0xAD):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def go_string_slice(values: tuple[str, ...], *, nil: bool) -> str:
+    """fmt's ``%#v`` of a ``[]string``: ``[]string{"a"}``, ``[]string{}`` or ``[]string(nil)``."""
+    if nil and not values:
+        return "[]string(nil)"
+    return "[]string{" + ", ".join(go_quote(v) for v in values) + "}"
+
+
+def go_aggregate(errors: list[str]) -> str:
+    """``errors.NewAggregate(errs).Error()`` of flat messages: one, or ``[a, b]`` deduplicated."""
+    unique = list(dict.fromkeys(errors))
+    return unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
+
+
+def _invalid(path: str, value: str, detail: str) -> str:
+    return f"{path}: Invalid value: {go_quote(value)}: {detail}"
+
+
 @dataclass(frozen=True, slots=True)
 class NodeSelectorRequirement:
-    """A ``v1.NodeSelectorRequirement`` (label expression or ``metadata.name`` field)."""
+    """A ``v1.NodeSelectorRequirement`` (label expression or field expression).
+
+    ``values_nil``: the ``values`` list was absent or null (a nil slice, which error messages
+    print as ``[]string(nil)``).
+    """
 
     key: str
     operator: str
     values: tuple[str, ...] = ()
+    values_nil: bool = False
 
     @classmethod
     def from_dict(cls, expr: Mapping[str, Any]) -> NodeSelectorRequirement:
+        values = expr.get("values")
         return cls(
             str(expr.get("key", "")),
             str(expr.get("operator", "")),
-            tuple(str(v) for v in expr.get("values") or ()),
+            tuple(str(v) for v in values or ()),
+            values is None,
         )
+
+    def _values_invalid(self, path: str, detail: str) -> str:
+        return (
+            f"{path}: Invalid value: {go_string_slice(self.values, nil=self.values_nil)}: {detail}"
+        )
+
+    def label_errors(self, path: str) -> list[str]:
+        """``labels.NewRequirement``'s errors (key, operator and values, then each value); an
+        unknown operator is the only error (``nodeSelectorRequirementsAsSelector``)."""
+        if self.operator not in (IN, NOT_IN, EXISTS, DOES_NOT_EXIST, GT, LT):
+            supported = '"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"'
+            return [
+                f"{path}.operator: Unsupported value: {go_quote(self.operator)}: "
+                f"supported values: {supported}"
+            ]
+        errs = []
+        if key_errs := is_qualified_name(self.key):
+            errs.append(_invalid(f"{path}.key", self.key, "; ".join(key_errs)))
+        n = len(self.values)
+        if self.operator in (IN, NOT_IN) and n == 0:
+            errs.append(
+                self._values_invalid(
+                    f"{path}.values", "for 'in', 'notin' operators, values set can't be empty"
+                )
+            )
+        elif self.operator in (EXISTS, DOES_NOT_EXIST) and n != 0:
+            errs.append(
+                self._values_invalid(
+                    f"{path}.values", "values set must be empty for exists and does not exist"
+                )
+            )
+        elif self.operator in (GT, LT):
+            if n != 1:
+                errs.append(
+                    self._values_invalid(
+                        f"{path}.values", "for 'Gt', 'Lt' operators, exactly one value is required"
+                    )
+                )
+            errs.extend(
+                _invalid(
+                    f"{path}.values[{i}]",
+                    v,
+                    "for 'Gt', 'Lt' operators, the value must be an integer",
+                )
+                for i, v in enumerate(self.values)
+                if parse_int64(v) is None
+            )
+        for i, v in enumerate(self.values):
+            if value_errs := is_valid_label_value(v):
+                errs.append(_invalid(f"{path}.values[{i}][{self.key}]", v, "; ".join(value_errs)))
+        return errs
+
+    def field_errors(self, path: str) -> list[str]:
+        """The field selector's errors: ``In``/``NotIn`` with exactly one value."""
+        if self.operator not in (IN, NOT_IN):
+            return [
+                f"{path}.operator: Unsupported value: {go_quote(self.operator)}: "
+                'supported values: "In", "NotIn"'
+            ]
+        if len(self.values) != 1:
+            return [self._values_invalid(f"{path}.values", "must have one element")]
+        return []
 
     def label_error(self) -> bool:
         """Whether ``labels.NewRequirement`` rejects this label expression."""
-        n = len(self.values)
-        if self.operator in (IN, NOT_IN):
-            return n == 0
-        if self.operator in (EXISTS, DOES_NOT_EXIST):
-            return n != 0
-        if self.operator in (GT, LT):
-            return n != 1 or parse_int64(self.values[0]) is None
-        return True
+        return bool(self.label_errors(""))
 
     def field_error(self) -> bool:
-        """Whether a field expression is unusable (only ``metadata.name In|NotIn [one]`` is)."""
-        return not (
-            self.key == "metadata.name" and self.operator in (IN, NOT_IN) and len(self.values) == 1
-        )
+        """Whether the field selector rejects this field expression."""
+        return bool(self.field_errors(""))
 
 
 @dataclass(frozen=True, slots=True)
 class NodeSelectorTerm:
-    """A ``v1.NodeSelectorTerm``: ANDed label expressions and ``metadata.name`` fields."""
+    """A ``v1.NodeSelectorTerm``: ANDed label expressions and field expressions."""
 
     expressions: tuple[NodeSelectorRequirement, ...] = ()
     fields: tuple[NodeSelectorRequirement, ...] = ()
@@ -185,12 +286,19 @@ class NodeSelectorTerm:
         """Terms without expressions and fields are dropped by ``nodeaffinity``."""
         return not self.expressions and not self.fields
 
+    def errors(self, path: str) -> list[str]:
+        """``newNodeSelectorTerm``'s parse errors under ``path`` (e.g. ``"[0]"``), in order."""
+        errs = []
+        for i, e in enumerate(self.expressions):
+            errs.extend(e.label_errors(f"{path}.matchExpressions[{i}]"))
+        for i, f in enumerate(self.fields):
+            errs.extend(f.field_errors(f"{path}.matchFields[{i}]"))
+        return errs
+
     @property
     def parse_error(self) -> bool:
         """A term with any unusable requirement matches no node."""
-        return any(e.label_error() for e in self.expressions) or any(
-            f.field_error() for f in self.fields
-        )
+        return bool(self.errors(""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,5 +321,8 @@ __all__ = [
     "NodeSelectorTerm",
     "PreferredSchedulingTerm",
     "Requirement",
+    "go_aggregate",
+    "go_quote",
+    "go_string_slice",
     "parse_int64",
 ]

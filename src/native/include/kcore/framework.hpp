@@ -158,9 +158,12 @@ class Framework {
   CycleResult schedule(const PodInfoPtr& pod, CycleDetail* detail);
   CycleResult schedule(const PodInfoPtr& pod, CycleDetail* detail, const std::string& key);
 
-  // Debug entry points: run one plugin for one pod; per-row codes (filters) or normalised scores.
+  // Debug entry points: run one plugin for one pod over every live row (all treated as
+  // feasible); per-row codes (filters) or scores, normalised or raw (what Score returns, before
+  // NormalizeScore). A failing PreScore leaves zeros and sets `error` (when given).
   std::vector<std::uint8_t> debug_filter(const PodInfoPtr& pod, int plugin);
-  std::vector<std::int64_t> debug_score(const PodInfoPtr& pod, int plugin, bool normalized);
+  std::vector<std::int64_t> debug_score(const PodInfoPtr& pod, int plugin, bool normalized,
+                                        std::string* error = nullptr);
 
   const ProfileConfig& config() const noexcept { return cfg_; }
   Rng& rng() noexcept { return rng_; }

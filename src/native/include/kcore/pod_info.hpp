@@ -48,9 +48,12 @@ struct PortUse {
   auto operator<=>(const PortUse&) const = default;
 };
 
+// A matchFields requirement: In / NotIn one value on a node field. Only metadata.name is set on
+// a node (other keys read as "", as fields.Set lookups do).
 struct FieldRequirement {
-  bool in = true;  // In / NotIn on metadata.name
-  std::string name;
+  bool in = true;
+  bool name_key = true;  // the key is metadata.name
+  std::string name;      // the value
 };
 
 struct NodeTerm {
@@ -111,6 +114,9 @@ struct PodInfo {
   std::vector<std::string> name_result;
   bool has_preferred = false;
   std::vector<PreferredNodeTerm> preferred;
+  // NewPreferredSchedulingTerms' error when a preferred term does not parse ("" when all do):
+  // NodeAffinity's PreScore then fails the cycle with an Error status.
+  std::string preferred_error;
   // TaintToleration.
   std::vector<Toleration> tolerations;
   // NodePorts.

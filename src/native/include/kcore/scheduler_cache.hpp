@@ -233,7 +233,8 @@ class SchedulerCache {
   }
   void compile_selector(const LabelSelectorSpec& s, CompiledSelector& out, bool nil_is_nothing);
   void compile_requirements(const std::vector<RequirementSpec>& reqs, CompiledSelector& out);
-  void compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out);
+  void compile_node_term(const NodeSelectorTermSpec& t, NodeTerm& out, const std::string& path,
+                         std::vector<std::string>* errors);
   void compile_affinity_term(const PodAffinityTermSpec& t, const std::string& pod_ns,
                              AffinityTerm& out);
   LabelSet intern_labels(const StringPairs& labels);

@@ -21,6 +21,7 @@ struct RequirementSpec {
   std::string key;
   SelOp op = SelOp::kIn;
   std::vector<std::string> values;
+  bool values_nil = false;  // "values" absent or null (a nil slice in Go; error messages only)
 };
 
 // metav1.LabelSelector; `present` false means a nil selector (matches nothing).
