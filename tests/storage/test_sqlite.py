@@ -1,6 +1,9 @@
-"""sqlite-specific guarantees: durability across kill -9, reopening, WAL mode, automatic and
-explicit compaction of the revision log, paged history replay, writes of other processes reaching
-watchers, concurrent readers during writes, and clear errors for bad input."""
+"""sqlite-specific guarantees: durability across kill -9 (single and grouped commits), reopening,
+WAL mode, automatic and explicit compaction of the revision log, paged history replay, writes of
+other processes reaching watchers, concurrent readers during writes, clear errors for bad input,
+group commit (shared transactions, read-your-writes in the group, refused writes, commits forced
+by other writers, a failed commit rolling the group back, the size cap) and background
+checkpoints."""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kcore.api.errors import Expired, ServiceUnavailable
+from kcore.api.errors import AlreadyExists, Conflict, Expired, NotFound, ServiceUnavailable
+from kcore.storage import sqlite as sqlite_module
 from kcore.storage.sqlite import SqliteStore
 from kcore.util.clock import VirtualClock
 
@@ -54,12 +58,14 @@ def open_store(opened: list[SqliteStore], path: Path, **options: Any) -> SqliteS
     return s
 
 
-def test_acknowledged_writes_survive_kill_9(db: Path, opened: list[SqliteStore]) -> None:
+@pytest.mark.parametrize("mode", ["single", "group"])
+def test_acknowledged_writes_survive_kill_9(db: Path, opened: list[SqliteStore], mode: str) -> None:
+    """Each write its own transaction, or eight concurrent writers sharing group commits."""
     db.parent.mkdir()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     acked: list[tuple[str, int, int]] = []
     with subprocess.Popen(
-        [sys.executable, str(HERE / "_crash_writer.py"), str(db)],
+        [sys.executable, str(HERE / "_crash_writer.py"), str(db), mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -92,6 +98,9 @@ def test_acknowledged_writes_survive_kill_9(db: Path, opened: list[SqliteStore])
     final: dict[int, tuple[str, int]] = {}
     for kind, i, rev in acked:
         final[i] = (kind, rev)
+    if mode == "group":  # concurrent writers: any order of i, each still durable
+        acked.sort(key=lambda a: a[2])
+        final = {i: (kind, rev) for kind, i, rev in acked}
     for i, (kind, rev) in final.items():
         obj = store.get(key(i, "crash"))
         assert rv(obj) >= rev
@@ -341,3 +350,235 @@ def test_bad_input_is_rejected_without_writing(db: Path, opened: list[SqliteStor
 def test_unopenable_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ServiceUnavailable, match="cannot open sqlite store"):
         SqliteStore(tmp_path / "missing-dir" / "db.sqlite")
+
+
+# -- group commit -------------------------------------------------------------------------------
+
+
+def deferred(store: SqliteStore, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a store method inside ``deferred_commits`` (as the APIServer does)."""
+    token = store.deferred_commits()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        store.end_deferred_commits(token)
+
+
+def test_group_commit_shares_one_transaction_and_completes_after_it(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    other = open_store(opened, db)  # another process's view of the file
+    base = store.revision
+
+    async def main() -> None:
+        w = store.watch(PODS, from_revision=base)
+        created = [deferred(store, store.create, key(i), {"metadata": {}}) for i in range(5)]
+        assert [rv(o) for o in created] == list(range(base + 1, base + 6))
+        # This thread sees the group (reads go through the open transaction) ...
+        assert store.revision == base + 5
+        assert rv(store.get(key(4))) == base + 5
+        assert len(store.list(PODS).items) == 5
+        # ... nobody else does before the commit, not even this store on another thread.
+        assert other.revision == base
+        seen: list[int] = []
+        reader = threading.Thread(target=lambda: seen.append(store.revision))
+        reader.start()
+        reader.join(10)  # without yielding to the loop, which would commit the group
+        assert seen == [base]
+        pending = store.commit_pending()
+        assert pending is not None
+        assert store.commit_pending() is pending
+        await pending
+        assert store.commit_pending() is None
+        assert other.revision == base + 5
+        assert [e.revision for e in await _events(w, 5)] == list(range(base + 1, base + 6))
+        w.stop()
+
+    run(main())
+
+
+async def _events(w: Any, n: int) -> list[Any]:
+    it = aiter(w)
+    return [await asyncio.wait_for(anext(it), 10) for _ in range(n)]
+
+
+def test_read_modify_write_in_a_group_sees_its_own_writes(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+
+    async def main() -> None:
+        deferred(store, store.create, key(1), {"metadata": {}, "n": 0})
+        for _ in range(3):  # would loop forever on a stale read of the committed state
+            deferred(store, store.guaranteed_update, key(1), lambda cur: {**cur, "n": cur["n"] + 1})
+        assert store.get(key(1))["n"] == 3
+        pending = store.commit_pending()
+        assert pending is not None
+        await pending
+        assert store.get(key(1))["n"] == 3
+
+    run(main())
+
+
+def test_refused_writes_leave_the_group_intact(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    other = open_store(opened, db)
+    base = store.revision
+
+    async def main() -> None:
+        first = deferred(store, store.create, key(1), {"metadata": {}})
+        with pytest.raises(AlreadyExists):
+            deferred(store, store.create, key(1), {"metadata": {}})
+        with pytest.raises(Conflict):
+            deferred(store, store.update, key(1), {"metadata": {}}, expected_revision=base)
+        with pytest.raises(NotFound):
+            deferred(store, store.delete, key(9))
+        second = deferred(store, store.create, key(2), {"metadata": {}})
+        assert (rv(first), rv(second)) == (base + 1, base + 2)
+        pending = store.commit_pending()
+        assert pending is not None
+        await pending
+        assert {o["metadata"]["resourceVersion"] for o in other.list(PODS).items} == {
+            str(base + 1),
+            str(base + 2),
+        }
+
+    run(main())
+
+
+def test_writes_outside_the_group_commit_it_first(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    other = open_store(opened, db)
+    base = store.revision
+
+    async def main() -> None:
+        deferred(store, store.create, key(1), {"metadata": {}})
+        pending = store.commit_pending()
+        assert pending is not None
+        store.create(key(2), {"metadata": {}})  # not deferred: commits before returning
+        assert other.revision == base + 2
+        await pending
+        deferred(store, store.create, key(3), {"metadata": {}})
+        pending = store.commit_pending()
+        assert pending is not None
+        # Another thread (no loop there) writes: it commits the group as well.
+        await asyncio.to_thread(deferred, store, store.create, key(4), {"metadata": {}})
+        assert other.revision == base + 4
+        await asyncio.wait_for(pending, 10)
+        assert store.commit_pending() is None
+
+    run(main())
+
+
+def test_deferred_writes_without_a_loop_commit_at_once(db: Path, opened: list[SqliteStore]) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    other = open_store(opened, db)
+    deferred(store, store.create, key(1), {"metadata": {}})
+    assert store.commit_pending() is None
+    assert other.revision == store.revision == 1
+
+
+class _FailingCommit:
+    """Wraps the write connection; its next COMMIT fails as a full disk would."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.fail = True
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT" and self.fail:
+            self.fail = False
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+def test_failed_commit_rolls_the_group_back_and_fails_its_waiters(
+    db: Path, opened: list[SqliteStore], run: Callable
+) -> None:
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    base = store.revision
+    real = store._wconn
+
+    async def main() -> None:
+        w = store.watch(PODS, from_revision=base)
+        store._wconn = _FailingCommit(real)  # type: ignore[assignment]
+        deferred(store, store.create, key(1), {"metadata": {}, "v": "lost"})
+        deferred(store, store.create, key(2), {"metadata": {}, "v": "lost"})
+        pending = store.commit_pending()
+        assert pending is not None
+        with pytest.raises(ServiceUnavailable, match="commit failed: database or disk is full"):
+            await pending
+        store._wconn = real
+        assert store.revision == base
+        with pytest.raises(NotFound):
+            store.get(key(1))
+        # The revisions are used again, by different objects: nothing stale is served.
+        again = store.create(key(3), {"metadata": {}, "v": "kept"})
+        assert rv(again) == base + 1
+        assert store.get(key(3))["v"] == "kept"
+        (event,) = await _events(w, 1)
+        assert (event.key, event.revision) == (key(3), base + 1)
+        w.stop()
+
+    run(main())
+
+
+def test_a_full_group_is_committed_without_waiting_for_the_loop(
+    db: Path, opened: list[SqliteStore], run: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "MAX_GROUP_WRITES", 3)
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    other = open_store(opened, db)
+
+    async def main() -> None:
+        for i in range(3):
+            deferred(store, store.create, key(i), {"metadata": {}})
+        assert other.revision == 3
+        assert store.commit_pending() is None
+        deferred(store, store.create, key(3), {"metadata": {}})
+        assert other.revision == 3
+        pending = store.commit_pending()
+        assert pending is not None
+        await pending
+        assert other.revision == 4
+
+    run(main())
+
+
+def test_checkpoints_run_in_the_background(
+    db: Path, opened: list[SqliteStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "_CHECKPOINT_BYTES", 1)
+    monkeypatch.setattr(sqlite_module, "_CHECKPOINT_CHECK_EVERY", 1)
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    assert store._wconn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    size = db.stat().st_size
+    for i in range(200):
+        store.create(key(i), {"metadata": {}, "pad": "x" * 1000})
+    assert store._ckpt_thread is not None
+    done = threading.Event()
+    for _ in range(500):  # the checkpointer copies the WAL into the database file
+        if db.stat().st_size > size + 100_000:
+            done.set()
+            break
+        store._ckpt_wake.set()
+        done.wait(0.01)
+    assert done.is_set()
+    store.close()
+    assert not store._ckpt_thread.is_alive()

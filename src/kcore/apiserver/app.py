@@ -49,6 +49,7 @@ from kcore.apiserver.routing import NOT_FOUND_MESSAGE, RequestInfo, parse_reques
 from kcore.apiserver.version import version_info
 
 if TYPE_CHECKING:
+    import contextvars
     from collections.abc import Callable, Mapping
 
     from kcore.apiserver.registry import APIRegistry
@@ -84,6 +85,20 @@ class Authenticator(Protocol):
     """Maps the ``Authorization`` header to a user or raises ``Unauthorized``."""
 
     def authenticate(self, authorization: bytes | None) -> UserInfo: ...
+
+
+class CommitGroups(Protocol):
+    """A store whose writes may share commits (``SqliteStore``'s group commit).
+
+    Registry calls run inside ``deferred_commits()``; before answering, the app awaits
+    ``commit_pending()`` (when not ``None``), so nothing is acknowledged before it is durable.
+    """
+
+    def deferred_commits(self) -> contextvars.Token[bool]: ...
+
+    def end_deferred_commits(self, token: contextvars.Token[bool], /) -> None: ...
+
+    def commit_pending(self) -> asyncio.Future[None] | None: ...
 
 
 def _encode(obj: Any, pretty: bool = False) -> bytes:
@@ -166,7 +181,9 @@ class APIApp:
     Contract: safe to call concurrently from one event loop; the registry calls it makes are
     synchronous (the store's own calls are fast and non-blocking for memory and sqlite; with
     ``offload=True``, e.g. for etcd, they run in a thread pool so the loop never waits on the
-    network). :meth:`shutdown` ends every open watch.
+    network). With ``commits`` (a store with group commit), registry calls run inside its
+    deferred-commit context and every answer waits for the commit of what it depends on.
+    :meth:`shutdown` ends every open watch.
     """
 
     def __init__(
@@ -179,8 +196,10 @@ class APIApp:
         server_address: str = "127.0.0.1:6443",
         offload: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
+        commits: CommitGroups | None = None,
     ) -> None:
         self.registry = registry
+        self.commits = None if offload else commits
         self.authenticator: Authenticator = authenticator or AllowAll()
         self.metrics = metrics or Metrics()
         self.clock: Clock = clock if clock is not None else registry.clock
@@ -296,6 +315,10 @@ class APIApp:
         content_type: bytes = b"application/json",
         extra: list[tuple[bytes, bytes]] | None = None,
     ) -> int:
+        if self.commits is not None:
+            pending = self.commits.commit_pending()
+            if pending is not None:
+                await pending
         headers = [
             (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
@@ -453,7 +476,14 @@ class APIApp:
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self.offload:
             return await asyncio.to_thread(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        commits = self.commits
+        if commits is None:
+            return fn(*args, **kwargs)
+        token = commits.deferred_commits()  # set and reset around a call that never suspends
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            commits.end_deferred_commits(token)
 
     def _decode_body(self, raw: bytes, ctype: str, *, patch: bool) -> tuple[str, Any]:
         kind = body_kind(ctype, patch=patch)
@@ -808,6 +838,10 @@ class APIApp:
             timeout_seconds=timeout,
             send_initial_events=send_initial,
         )
+        if self.commits is not None:
+            pending = self.commits.commit_pending()
+            if pending is not None:
+                await pending
         await send(
             {
                 "type": "http.response.start",
@@ -943,11 +977,13 @@ def create_app(
     clock: Clock | None = None,
     server_address: str = "127.0.0.1:6443",
     offload: bool = False,
+    commits: CommitGroups | None = None,
 ) -> APIApp:
     """The ASGI application serving ``registry`` (see :class:`APIApp`).
 
     ``authenticator`` defaults to letting every request in as an administrator (in-process
     tests and embedding); servers pass a :class:`~kcore.apiserver.auth.TokenAuthenticator`.
+    ``commits``: the store, when it can group commits (see :class:`CommitGroups`).
     """
     return APIApp(
         registry,
@@ -956,7 +992,15 @@ def create_app(
         clock=clock,
         server_address=server_address,
         offload=offload,
+        commits=commits,
     )
 
 
-__all__ = ["MAX_BODY_BYTES", "APIApp", "Authenticator", "UnsupportedMediaType", "create_app"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "APIApp",
+    "Authenticator",
+    "CommitGroups",
+    "UnsupportedMediaType",
+    "create_app",
+]

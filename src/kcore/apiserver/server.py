@@ -288,12 +288,16 @@ class APIServer:
         offload = self._offload
         if offload is None:
             offload = type(store).__name__.lower().startswith("etcd")
+        from kcore.storage.sqlite import SqliteStore
+
+        commits = store if isinstance(store, SqliteStore) else None
         self._app = create_app(
             registry,
             authenticator=authenticator,
             clock=self.clock,
             server_address=f"{self.host}:{self.port}",
             offload=offload,
+            commits=commits,
         )
         write_kubeconfig(
             self.kubeconfig_path,

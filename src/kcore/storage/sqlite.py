@@ -31,16 +31,42 @@ order before this store's next write.
 
 Decoded objects are cached by revision (they are immutable by contract), so a hot object is
 parsed once however often it is read or watched.
+
+Group commit
+------------
+A server answering many concurrent requests can let their writes share transactions: inside
+:meth:`SqliteStore.deferred_commits` (a context the APIServer opens around each request's
+registry call), a write made on a thread running an asyncio event loop joins the *open group*,
+one write transaction that is committed at the next turn of that loop (or at once when it
+holds :data:`MAX_GROUP_WRITES` writes). The writer must then ``await`` the future of
+:meth:`SqliteStore.commit_pending` before it acknowledges anything: the future completes once
+the group is committed, or fails (``ServiceUnavailable``) when the commit failed and the whole
+group was rolled back. So "acknowledged" still means "in the WAL", and watchers receive a
+group's events only after its commit. While a group is open, reads on its thread go through
+the write connection (a request sees its own and earlier requests' writes; a read-modify-write
+never loops on a stale read), other threads read the committed state. Writes outside such a
+context, or on a thread without a running loop, commit before they return (joining and thereby
+committing an open group first). Logical failures (``AlreadyExists``, ``Conflict``,
+``NotFound``) are detected before a write modifies anything and never disturb a group.
+
+Checkpoints (copying the WAL into the database file, with an fsync of each) run on a
+background thread once the WAL holds ~4 MiB, so writers never wait for them; a writer runs one
+itself only if the WAL outgrows 64 MiB (the background thread cannot keep up).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import json
 import logging
 import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+import orjson
 
 from kcore.api.errors import ServiceUnavailable
 from kcore.storage._base import (
@@ -64,7 +90,6 @@ from kcore.storage._watch import HistoryPage, StoreWatcher, WatchHub
 from kcore.storage.interface import ListResult, WatchEvent, prefix_range_end
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Callable, Mapping
 
     from kcore.util.clock import Clock
@@ -78,6 +103,16 @@ DEFAULT_POLL_INTERVAL: Final = 0.05
 DEFAULT_CACHE_SIZE: Final = 16_384
 _PAGE: Final = 1_000  # history rows replayed per read
 _COMPACT_CHUNK: Final = 5_000  # revisions compacted per transaction
+MAX_GROUP_WRITES: Final = 512
+"""Writes in one deferred group before it is committed without waiting for the loop."""
+_CHECKPOINT_BYTES: Final = 4 << 20  # WAL size that triggers a background checkpoint
+_CHECKPOINT_HARD_BYTES: Final = 64 << 20  # WAL size at which a writer checkpoints itself
+_CHECKPOINT_CHECK_EVERY: Final = 64  # commits between WAL size checks
+
+# Set (by deferred_commits) while writes may join the open group of their loop's thread.
+_DEFER: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar(
+    "kcore_sqlite_defer_commits", default=False
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv_log (
@@ -111,13 +146,28 @@ _Events = list[WatchEvent]
 
 
 def _encode(key: str, obj: Mapping[str, Any]) -> str:
+    """Compact JSON text of ``obj`` without its resourceVersion. orjson does the work; the
+    standard library checks what orjson writes differently (NaN/infinity, which orjson would
+    write as ``null``; integers beyond 64 bits; non-string keys) and gives the error text."""
+    value = unstamped(obj, key)
     try:
-        return json.dumps(
-            unstamped(obj, key), separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        data = orjson.dumps(value)
+        if b"null" not in data:
+            return data.decode()
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as err:
         msg = f"object for {key!r} is not JSON-serialisable: {err}"
         raise TypeError(msg) from err
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # written by an older version: anything json accepted
 
 
 class SqliteStore:
@@ -171,6 +221,7 @@ class SqliteStore:
 
             clock = RealClock()
         self.path = Path(path)
+        self._wal_path = self.path.with_name(self.path.name + "-wal")
         self._clock = clock
         self._synchronous = synchronous.upper()
         self._watch_buffer = watch_buffer
@@ -208,6 +259,26 @@ class SqliteStore:
         self._cache_lock = threading.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._data_version = -1
+        # The write transaction (all under _wlock). _txn: BEGIN IMMEDIATE is open on _wconn;
+        # _txn_rev: the newest revision in the database as the transaction sees it;
+        # _txn_events: events to dispatch after the commit (other stores' writes first);
+        # _txn_revs: revisions written (and cached) in the transaction, forgotten on rollback.
+        self._txn = False
+        self._txn_rev = 0
+        self._txn_events: _Events = []
+        self._txn_revs: list[int] = []
+        # A deferred group is an open transaction left open by deferred writes (_group_thread is
+        # then its loop's thread); _group_waiter completes at its commit; _group_handle is the
+        # commit scheduled on _group_loop.
+        self._group_thread: int | None = None
+        self._group_loop: asyncio.AbstractEventLoop | None = None
+        self._group_handle: asyncio.Handle | None = None
+        self._group_waiter: asyncio.Future[None] | None = None
+        # Checkpoints: our connection never checkpoints on commit; _checkpointer does.
+        self._wconn.execute("PRAGMA wal_autocheckpoint=0").fetchone()
+        self._commits = 0
+        self._ckpt_wake = threading.Event()
+        self._ckpt_thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -259,7 +330,7 @@ class SqliteStore:
         cache = self._cache
         obj = cache.get(revision)
         if obj is None:
-            obj = stamp_owned(json.loads(text), revision)
+            obj = stamp_owned(_loads(text), revision)
             self._remember(revision, obj)
         return obj
 
@@ -287,9 +358,17 @@ class SqliteStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
+    def _in_group(self) -> bool:
+        """Whether this thread has a deferred group open (then it reads through _wconn)."""
+        return self._group_thread is not None and self._group_thread == threading.get_ident()
+
     @property
     def revision(self) -> int:
         self._check_open()
+        if self._in_group():
+            with self._wlock:
+                if self._in_group():
+                    return self._txn_rev
         return self._max_revision(self._reader())
 
     @property
@@ -300,18 +379,23 @@ class SqliteStore:
     def get(self, key: str) -> Mapping[str, Any]:
         check_key(key)
         self._check_open()
-        row = (
-            self._reader()
-            .execute(
-                "SELECT l.revision, l.value FROM kv CROSS JOIN kv_log l "
-                "ON l.revision = kv.revision WHERE kv.key = ?",
-                (key,),
-            )
-            .fetchone()
-        )
+        if self._in_group():
+            with self._wlock:
+                row = self._get_row(self._wconn if self._in_group() else self._reader(), key)
+        else:
+            row = self._get_row(self._reader(), key)
         if row is None:
             raise not_found(key)
         return self._decode(row[1], row[0])
+
+    @staticmethod
+    def _get_row(conn: sqlite3.Connection, key: str) -> tuple[int, str] | None:
+        row: tuple[int, str] | None = conn.execute(
+            "SELECT l.revision, l.value FROM kv CROSS JOIN kv_log l "
+            "ON l.revision = kv.revision WHERE kv.key = ?",
+            (key,),
+        ).fetchone()
+        return row
 
     def list(
         self,
@@ -325,76 +409,121 @@ class SqliteStore:
         check_revision("revision", revision)
         check_revision("limit", limit)
         self._check_open()
+        if self._in_group():
+            with self._wlock:
+                if self._in_group():  # inside the open transaction: no BEGIN of our own
+                    return self._list(self._wconn, prefix, revision, limit, start_after)
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return self._list(conn, prefix, revision, limit, start_after)
+        finally:
+            conn.execute("COMMIT")
+
+    def _list(
+        self,
+        conn: sqlite3.Connection,
+        prefix: str,
+        revision: int | None,
+        limit: int,
+        start_after: str | None,
+    ) -> ListResult:
         hi = prefix_range_end(prefix)
         assert hi is not None
         if start_after is not None and start_after >= prefix:
             lo, op = start_after, ">"
         else:
             lo, op = prefix, ">="
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            cur = self._max_revision(conn)
-            if not revision or revision == cur:
-                at = cur
-                rows = conn.execute(
-                    "SELECT kv.key, l.revision, l.value FROM kv CROSS JOIN kv_log l "
-                    f"ON l.revision = kv.revision WHERE kv.key {op} ? AND kv.key < ? "
-                    "ORDER BY kv.key LIMIT ?",
-                    (lo, hi, limit or -1),
-                ).fetchall()
-                remaining = 0
-                if limit and len(rows) == limit:
-                    remaining = conn.execute(
-                        "SELECT count(*) FROM kv WHERE key > ? AND key < ?", (rows[-1][0], hi)
-                    ).fetchone()[0]
-            else:
-                if revision > cur:
-                    raise too_large(revision, cur)
-                compacted = self._compacted(conn)
-                if revision < compacted:
-                    raise expired(revision, compacted)
-                at = revision
-                history = (
-                    "SELECT key, max(revision) AS revision, value, deleted FROM kv_log "
-                    "WHERE key {op} ? AND key < ? AND revision <= ? GROUP BY key"
-                )
-                rows = conn.execute(
-                    f"SELECT key, revision, value FROM ({history.format(op=op)}) "
-                    "WHERE deleted = 0 ORDER BY key LIMIT ?",
-                    (lo, hi, at, limit or -1),
-                ).fetchall()
-                remaining = 0
-                if limit and len(rows) == limit:
-                    remaining = conn.execute(
-                        f"SELECT count(*) FROM ({history.format(op='>')}) WHERE deleted = 0",
-                        (rows[-1][0], hi, at),
-                    ).fetchone()[0]
-        finally:
-            conn.execute("COMMIT")
+        cur = self._max_revision(conn)
+        if not revision or revision == cur:
+            at = cur
+            rows = conn.execute(
+                "SELECT kv.key, l.revision, l.value FROM kv CROSS JOIN kv_log l "
+                f"ON l.revision = kv.revision WHERE kv.key {op} ? AND kv.key < ? "
+                "ORDER BY kv.key LIMIT ?",
+                (lo, hi, limit or -1),
+            ).fetchall()
+            remaining = 0
+            if limit and len(rows) == limit:
+                remaining = conn.execute(
+                    "SELECT count(*) FROM kv WHERE key > ? AND key < ?", (rows[-1][0], hi)
+                ).fetchone()[0]
+        else:
+            if revision > cur:
+                raise too_large(revision, cur)
+            compacted = self._compacted(conn)
+            if revision < compacted:
+                raise expired(revision, compacted)
+            at = revision
+            history = (
+                "SELECT key, max(revision) AS revision, value, deleted FROM kv_log "
+                "WHERE key {op} ? AND key < ? AND revision <= ? GROUP BY key"
+            )
+            rows = conn.execute(
+                f"SELECT key, revision, value FROM ({history.format(op=op)}) "
+                "WHERE deleted = 0 ORDER BY key LIMIT ?",
+                (lo, hi, at, limit or -1),
+            ).fetchall()
+            remaining = 0
+            if limit and len(rows) == limit:
+                remaining = conn.execute(
+                    f"SELECT count(*) FROM ({history.format(op='>')}) WHERE deleted = 0",
+                    (rows[-1][0], hi, at),
+                ).fetchone()[0]
         items = [self._decode(value, rev) for _, rev, value in rows]
         return ListResult(items, at, rows[-1][0] if remaining else None, int(remaining))
 
-    # -- writes --------------------------------------------------------------------------------
+    # -- writes ---------------------------------------------------------------------------------
+
+    def deferred_commits(self) -> contextvars.Token[bool]:
+        """Let writes made from now on in this context join the open group of their thread's
+        event loop (see "Group commit" in the module docstring); undo with
+        :meth:`end_deferred_commits`. Whoever opens the context must ``await``
+        :meth:`commit_pending` before acknowledging anything it read or wrote."""
+        return _DEFER.set(True)
+
+    @staticmethod
+    def end_deferred_commits(token: contextvars.Token[bool]) -> None:
+        """Close a context opened by :meth:`deferred_commits`."""
+        _DEFER.reset(token)
+
+    def commit_pending(self) -> asyncio.Future[None] | None:
+        """``None`` when this thread has no group open (everything it wrote or read is
+        committed), else a future that completes when the group is committed, or fails with
+        ``ServiceUnavailable`` when its commit failed (the group was rolled back)."""
+        if not self._in_group():
+            return None
+        with self._wlock:
+            if not self._in_group():
+                return None
+            fut = self._group_waiter
+            if fut is None:
+                assert self._group_loop is not None
+                fut = self._group_waiter = self._group_loop.create_future()
+            return fut
 
     def _begin(self) -> sqlite3.Connection:
-        self._check_open()
+        """Open the write transaction if none is open (write lock held)."""
         conn = self._wconn
+        if self._txn:
+            return conn
+        self._check_open()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as err:
             msg = f"sqlite store {str(self.path)!r} is busy: {err}"
             raise ServiceUnavailable(msg) from err
+        self._txn = True
+        try:
+            rev = self._max_revision(conn)
+            # Writes made by other stores since our last dispatch are dispatched first.
+            if self._hub.active and self._dispatched < rev:
+                self._txn_events = self._read_events(conn, self._dispatched, rev)
+        except BaseException:
+            self._rollback()
+            raise
+        self._txn_rev = rev
         return conn
-
-    def _next_revision(self, conn: sqlite3.Connection) -> tuple[int, _Events]:
-        """The revision of the write in progress, plus the events of writes made by other
-        stores since our last dispatch (to be dispatched first, keeping revision order)."""
-        rev = self._max_revision(conn) + 1
-        pending: _Events = []
-        if self._hub.active and self._dispatched < rev - 1:
-            pending = self._read_events(conn, self._dispatched, rev - 1)
-        return rev, pending
 
     def _read_events(self, conn: sqlite3.Connection, after: int, upto: int) -> _Events:
         rows = conn.execute(
@@ -402,6 +531,98 @@ class SqliteStore:
             (after, upto),
         ).fetchall()
         return [self._event(r) for r in rows]
+
+    def _wrote(self, rev: int, event: WatchEvent | None, new: Mapping[str, Any] | None) -> None:
+        """Record a write made in the transaction (write lock held)."""
+        self._txn_rev = rev
+        self._txn_revs.append(rev)
+        if new is not None:
+            self._remember(rev, new)
+        if event is not None:
+            self._txn_events.append(event)
+
+    def _end_write(self) -> None:
+        """After a write (or a refused one): commit now, or leave the transaction open as this
+        loop's deferred group when the caller allows it (write lock held)."""
+        if self._txn_revs and _DEFER.get():
+            loop = asyncio._get_running_loop()
+            if loop is not None:
+                me = threading.get_ident()
+                if self._group_thread is None:
+                    self._group_thread = me
+                    self._group_loop = loop
+                    self._group_handle = loop.call_soon(self._commit_group)
+                    return
+                if self._group_thread == me and len(self._txn_revs) < MAX_GROUP_WRITES:
+                    return
+        self._commit()
+
+    def _commit_group(self) -> None:
+        """The scheduled commit of a deferred group (on its loop)."""
+        with self._wlock:
+            self._group_handle = None
+            if self._group_thread is None or self._closed:
+                return
+            try:
+                self._commit()
+            except ServiceUnavailable:
+                log.exception("committing a group of writes to %s failed", self.path)
+
+    def _commit(self) -> None:
+        """Commit the open transaction, dispatch its events and complete the group's waiter
+        (write lock held). A failed commit rolls everything back and raises
+        ``ServiceUnavailable``."""
+        if not self._txn:
+            return
+        try:
+            self._wconn.execute("COMMIT")
+        except sqlite3.Error as err:
+            msg = f"sqlite store {str(self.path)!r}: commit failed: {err}"
+            failure = ServiceUnavailable(msg)
+            self._rollback(failure)
+            raise failure from err
+        self._txn = False
+        rev = self._txn_rev
+        events, self._txn_events = self._txn_events, []
+        wrote = bool(self._txn_revs)
+        self._txn_revs = []
+        waiter = self._end_group()
+        self._finish(rev, events)
+        if waiter is not None:
+            _complete(waiter, None)
+        if wrote:
+            self._commits += 1
+            if self._commits % _CHECKPOINT_CHECK_EVERY == 0:
+                self._maybe_checkpoint()
+
+    def _rollback(self, error: BaseException | None = None) -> None:
+        """Roll the open transaction back: nothing of it happened (write lock held)."""
+        if self._wconn.in_transaction:
+            try:
+                self._wconn.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.exception("rolling back a transaction on %s failed", self.path)
+        self._txn = False
+        with self._cache_lock:
+            for rev in self._txn_revs:
+                self._cache.pop(rev, None)
+        self._txn_revs = []
+        self._txn_events = []
+        waiter = self._end_group()
+        if waiter is not None:
+            _complete(
+                waiter,
+                error or ServiceUnavailable(f"sqlite store {str(self.path)!r}: a write failed"),
+            )
+
+    def _end_group(self) -> asyncio.Future[None] | None:
+        waiter, self._group_waiter = self._group_waiter, None
+        handle, self._group_handle = self._group_handle, None
+        if handle is not None and self._group_thread == threading.get_ident():
+            handle.cancel()  # on its own loop; from elsewhere it just finds nothing to do
+        self._group_thread = None
+        self._group_loop = None
+        return waiter
 
     def _finish(self, rev: int, events: _Events) -> None:
         """After a commit (write lock held): dispatch, then compact if due."""
@@ -413,6 +634,17 @@ class SqliteStore:
             if target is not None:
                 self._compact_step(target)
 
+    def _modify(self, fn: Callable[[], None]) -> None:
+        """Run statements that modify the database; any failure rolls back the whole
+        transaction (a group's earlier writes too: the database stays consistent)."""
+        try:
+            fn()
+        except BaseException as err:
+            self._rollback(
+                ServiceUnavailable(f"sqlite store {str(self.path)!r}: a write failed: {err}")
+            )
+            raise
+
     def create(self, key: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
         check_key(key)
         text = _encode(key, obj)
@@ -421,22 +653,37 @@ class SqliteStore:
             try:
                 if conn.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone():
                     raise already_exists(key)
-                rev, events = self._next_revision(conn)
-                conn.execute(
-                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (rev, key, text, rev, rev),
-                )
-                conn.execute("INSERT INTO kv (key, revision) VALUES (?, ?)", (key, rev))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            new = stamp(obj, rev, key)
-            self._remember(rev, new)
-            events.append(WatchEvent("ADDED", key, new, rev))
-            self._finish(rev, events)
+                rev = self._txn_rev + 1
+
+                def write() -> None:
+                    conn.execute(
+                        "INSERT INTO kv_log (revision, key, value, create_revision, "
+                        "mod_revision) VALUES (?, ?, ?, ?, ?)",
+                        (rev, key, text, rev, rev),
+                    )
+                    conn.execute("INSERT INTO kv (key, revision) VALUES (?, ?)", (key, rev))
+
+                self._modify(write)
+                new = stamp(obj, rev, key)
+                self._wrote(rev, WatchEvent("ADDED", key, new, rev), new)
+            finally:
+                if self._txn:
+                    self._end_write()
         return new
+
+    def _current(
+        self, conn: sqlite3.Connection, key: str, expected: int | None
+    ) -> tuple[int, int, str]:
+        row = conn.execute(
+            "SELECT l.revision, l.create_revision, l.value FROM kv CROSS JOIN kv_log l "
+            "ON l.revision = kv.revision WHERE kv.key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise not_found(key)
+        if expected is not None and row[0] != expected:
+            raise conflict(key)
+        return row  # type: ignore[no-any-return]
 
     def update(
         self, key: str, obj: Mapping[str, Any], *, expected_revision: int | None = None
@@ -447,33 +694,27 @@ class SqliteStore:
         with self._wlock:
             conn = self._begin()
             try:
-                row = conn.execute(
-                    "SELECT l.revision, l.create_revision, l.value FROM kv CROSS JOIN kv_log l "
-                    "ON l.revision = kv.revision WHERE kv.key = ?",
-                    (key,),
-                ).fetchone()
-                if row is None:
-                    raise not_found(key)
-                prev_rev, create_rev, prev_text = row
-                if expected_revision is not None and prev_rev != expected_revision:
-                    raise conflict(key)
-                rev, events = self._next_revision(conn)
-                conn.execute(
-                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision, "
-                    "prev_revision) VALUES (?, ?, ?, ?, ?, ?)",
-                    (rev, key, text, create_rev, rev, prev_rev),
-                )
-                conn.execute("UPDATE kv SET revision = ? WHERE key = ?", (rev, key))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            new = stamp(obj, rev, key)
-            self._remember(rev, new)
-            if self._hub.active:
-                prev = self._decode(prev_text, prev_rev)
-                events.append(WatchEvent("MODIFIED", key, new, rev, prev))
-            self._finish(rev, events)
+                prev_rev, create_rev, prev_text = self._current(conn, key, expected_revision)
+                rev = self._txn_rev + 1
+
+                def write() -> None:
+                    conn.execute(
+                        "INSERT INTO kv_log (revision, key, value, create_revision, "
+                        "mod_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)",
+                        (rev, key, text, create_rev, rev, prev_rev),
+                    )
+                    conn.execute("UPDATE kv SET revision = ? WHERE key = ?", (rev, key))
+
+                self._modify(write)
+                new = stamp(obj, rev, key)
+                event = None
+                if self._hub.active:
+                    prev = self._decode(prev_text, prev_rev)
+                    event = WatchEvent("MODIFIED", key, new, rev, prev)
+                self._wrote(rev, event, new)
+            finally:
+                if self._txn:
+                    self._end_write()
         return new
 
     def delete(self, key: str, *, expected_revision: int | None = None) -> Mapping[str, Any]:
@@ -482,31 +723,24 @@ class SqliteStore:
         with self._wlock:
             conn = self._begin()
             try:
-                row = conn.execute(
-                    "SELECT l.revision, l.create_revision, l.value FROM kv CROSS JOIN kv_log l "
-                    "ON l.revision = kv.revision WHERE kv.key = ?",
-                    (key,),
-                ).fetchone()
-                if row is None:
-                    raise not_found(key)
-                prev_rev, create_rev, prev_text = row
-                if expected_revision is not None and prev_rev != expected_revision:
-                    raise conflict(key)
-                rev, events = self._next_revision(conn)
-                conn.execute(
-                    "INSERT INTO kv_log (revision, key, value, create_revision, mod_revision, "
-                    "deleted, prev_revision) VALUES (?, ?, NULL, ?, ?, 1, ?)",
-                    (rev, key, create_rev, rev, prev_rev),
-                )
-                conn.execute("DELETE FROM kv WHERE key = ?", (key,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            prev = self._decode(prev_text, prev_rev)
-            last = stamp(prev, rev, key)
-            events.append(WatchEvent("DELETED", key, last, rev, prev))
-            self._finish(rev, events)
+                prev_rev, create_rev, prev_text = self._current(conn, key, expected_revision)
+                rev = self._txn_rev + 1
+
+                def write() -> None:
+                    conn.execute(
+                        "INSERT INTO kv_log (revision, key, value, create_revision, "
+                        "mod_revision, deleted, prev_revision) VALUES (?, ?, NULL, ?, ?, 1, ?)",
+                        (rev, key, create_rev, rev, prev_rev),
+                    )
+                    conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+                self._modify(write)
+                prev = self._decode(prev_text, prev_rev)
+                last = stamp(prev, rev, key)
+                self._wrote(rev, WatchEvent("DELETED", key, last, rev, prev), None)
+            finally:
+                if self._txn:
+                    self._end_write()
         return last
 
     def guaranteed_update(
@@ -525,6 +759,7 @@ class SqliteStore:
         while True:
             with self._wlock:
                 self._check_open()
+                self._commit()
                 conn = self._wconn
                 compacted = self._compacted(conn)
                 if revision <= compacted:
@@ -538,8 +773,13 @@ class SqliteStore:
 
     def _compact_step(self, target: int) -> bool:
         """Compact up to ``_COMPACT_CHUNK`` revisions towards ``target`` in one transaction
-        (write lock held); ``True`` once ``target`` is reached."""
-        conn = self._begin()
+        (write lock held, no transaction open); ``True`` once ``target`` is reached."""
+        conn = self._wconn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            msg = f"sqlite store {str(self.path)!r} is busy: {err}"
+            raise ServiceUnavailable(msg) from err
         try:
             old = self._compacted(conn)
             upto = min(target, old + _COMPACT_CHUNK)
@@ -579,6 +819,7 @@ class SqliteStore:
         )
         with self._wlock:
             self._check_open()
+            self._commit()  # an open group first: the watch starts from committed state
             conn = self._wconn
             conn.execute("BEGIN")
             try:
@@ -629,6 +870,8 @@ class SqliteStore:
 
     def _catch_up(self) -> None:
         """Dispatch writes made by other stores (write lock held)."""
+        if self._txn:
+            return  # nobody else can have written since our transaction began
         conn = self._wconn
         conn.execute("BEGIN")
         try:
@@ -671,7 +914,75 @@ class SqliteStore:
         with self._wlock:
             if self._closed:
                 return
+            try:
+                self._commit()
+            except ServiceUnavailable:
+                log.exception("committing the last writes to %s failed", self.path)
             self._closed = True
+        thread = self._ckpt_thread
+        if thread is not None:
+            self._ckpt_wake.set()
+            thread.join()
         self._hub.close()
         self._close_conns()
         self._cache.clear()
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def _maybe_checkpoint(self) -> None:
+        """Check the WAL's size (write lock held, every few commits)."""
+        try:
+            size = self._wal_path.stat().st_size
+        except OSError:
+            return
+        if size >= _CHECKPOINT_HARD_BYTES:
+            # The background checkpoints fall behind: one in the writer bounds the WAL.
+            try:
+                self._wconn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error:
+                log.exception("checkpointing %s failed", self.path)
+        elif size >= _CHECKPOINT_BYTES:
+            if self._ckpt_thread is None:
+                self._ckpt_thread = threading.Thread(
+                    target=self._checkpointer, name=f"sqlite-checkpoint {self.path}", daemon=True
+                )
+                self._ckpt_thread.start()
+            self._ckpt_wake.set()
+
+    def _checkpointer(self) -> None:
+        """Background thread: a passive checkpoint each time it is woken."""
+        try:
+            conn = self._connect()
+        except sqlite3.Error:
+            log.exception("cannot open a checkpoint connection to %s", self.path)
+            return
+        while True:
+            self._ckpt_wake.wait()
+            self._ckpt_wake.clear()
+            if self._closed:
+                return
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error:
+                if self._is_closed():
+                    return
+                log.exception("checkpointing %s failed", self.path)
+
+
+def _complete(fut: asyncio.Future[None], error: BaseException | None) -> None:
+    """Complete ``fut`` from any thread (on its own loop)."""
+
+    def done() -> None:
+        if fut.done():
+            return
+        if error is None:
+            fut.set_result(None)
+        else:
+            fut.set_exception(error)
+
+    loop = fut.get_loop()
+    if asyncio._get_running_loop() is loop:
+        done()
+    else:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(done)
