@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pytest
 
 from kcore.api import defaults
 from kcore.api.errors import StatusError
@@ -24,9 +26,6 @@ from kcore.storage import _base
 from kcore.storage.memory import MemoryStore
 from kcore.testing.clusters import random_cluster, random_pods
 from kcore.util.clock import VirtualClock
-
-if TYPE_CHECKING:
-    import pytest
 
 
 def _same(a: object, b: object) -> bool:
@@ -266,3 +265,25 @@ def test_scenario_of_updates_patches_and_deletions(monkeypatch: pytest.MonkeyPat
     ops += [delete("deployments", f"d{i}") for i in range(0, 8, 2)]
     fast = _compare(ops, monkeypatch)
     assert sum(1 for a in fast["answers"] if a[0] == "ok") > 100
+
+
+@pytest.mark.parametrize(
+    "md",
+    [
+        pytest.param({"name": "x", "labels": "a=b"}, id="labels-string"),
+        pytest.param({"name": "x", "annotations": "a"}, id="annotations-string"),
+        pytest.param({"name": "x", "finalizers": "f"}, id="finalizers-string"),
+        pytest.param({"name": "x", "ownerReferences": "o"}, id="owners-string"),
+        pytest.param({"name": "x", "generation": "1"}, id="generation-string"),
+        pytest.param({"name": "x", "deletionGracePeriodSeconds": "1"}, id="grace-string"),
+        pytest.param({"name": 1}, id="name-number"),
+    ],
+)
+def test_metadata_of_plain_strings_is_still_type_checked(md: dict[str, Any]) -> None:
+    """The all-strings shortcut of check_metadata_types never skips a field that must not
+    be a string (nor a string field holding something else)."""
+    from kcore.api.errors import BadRequest
+    from kcore.apiserver.objects import check_metadata_types
+
+    with pytest.raises(BadRequest, match="cannot unmarshal"):
+        check_metadata_types({"metadata": md}, "ConfigMap", "v1")

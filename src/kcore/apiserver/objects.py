@@ -112,6 +112,18 @@ _STRING_FIELDS = (
 )
 
 
+_NOT_STRING_FIELDS = frozenset(
+    {
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "generation",
+        "deletionGracePeriodSeconds",
+    }
+)
+
+
 def check_metadata_types(obj: Mapping[str, Any], kind: str, version: str) -> None:
     """Reject metadata of the wrong JSON types before anything reads it (400 BadRequest).
 
@@ -121,6 +133,13 @@ def check_metadata_types(obj: Mapping[str, Any], kind: str, version: str) -> Non
     md = obj.get("metadata")
     if md is None:
         return
+    if type(md) is dict:
+        # The common case: only plain strings, none of them in a field of another type.
+        for k, v in md.items():
+            if type(v) is not str or k in _NOT_STRING_FIELDS:
+                break
+        else:
+            return
     kind = f'{kind} in version "{version}" cannot be handled as a {kind}'
     if not isinstance(md, dict):
         _type_error(kind, "metadata", md, "v1.ObjectMeta")

@@ -176,12 +176,14 @@ class DeltaFIFO:
     def add(self, obj: Any) -> None:
         """Queue an ``Added`` delta."""
         self._populated = True
-        self._queue_action(DeltaType.ADDED, obj, self.key_of(obj))
+        key = self._key_func(obj) if type(obj) is dict else self.key_of(obj)
+        self._queue_action(DeltaType.ADDED, obj, key)
 
     def update(self, obj: Any) -> None:
         """Queue an ``Updated`` delta."""
         self._populated = True
-        self._queue_action(DeltaType.UPDATED, obj, self.key_of(obj))
+        key = self._key_func(obj) if type(obj) is dict else self.key_of(obj)
+        self._queue_action(DeltaType.UPDATED, obj, key)
 
     def delete(self, obj: Any) -> None:
         """Queue a ``Deleted`` delta, unless the object is unknown both here and to the cache."""

@@ -349,11 +349,17 @@ class SharedIndexInformer:
         self._started = True
         reflector_task = asyncio.ensure_future(self._reflector.run())
         process = self._handle_deltas
+        pop_nowait = fifo.pop_nowait
         try:
             while True:
                 await fifo.pop(process)
                 if not self._synced and fifo.has_synced():
                     self._mark_synced()
+                # Everything already queued, without a coroutine per entry (pop would not
+                # suspend either while entries are ready).
+                while pop_nowait(process) is not None:
+                    if not self._synced and fifo.has_synced():
+                        self._mark_synced()
         finally:
             reflector_task.cancel()
             self._stopped = True

@@ -258,19 +258,21 @@ class Reflector:
 
     async def _watch_handler(self, stream: Any) -> None:
         store = self._store
+        add, update, delete = store.add, store.update, store.delete
         start = self._clock.monotonic()
         count = 0
         async for type_, obj in stream:
             if type_ == "ERROR":
                 raise StatusError.from_status(dict(obj))
-            rv = _rv_of(obj)
+            md = obj.get("metadata")
+            rv = "" if md is None else str(md.get("resourceVersion") or "")  # _rv_of
             try:
                 if type_ == "ADDED":
-                    store.add(obj)
+                    add(obj)
                 elif type_ == "MODIFIED":
-                    store.update(obj)
+                    update(obj)
                 elif type_ == "DELETED":
-                    store.delete(obj)
+                    delete(obj)
                 elif type_ != "BOOKMARK":
                     log.error("%s: unexpected watch event type %r", self.name, type_)
                     continue

@@ -45,6 +45,15 @@ def meta_namespace_index_func(obj: Any) -> list[str]:
     return [md.get("namespace") or ""]
 
 
+def _same_namespace(old: Any, new: Any) -> bool:
+    """Whether two plain objects have the same :func:`meta_namespace_index_func` value."""
+    if type(old) is dict and type(new) is dict:
+        om, nm = old.get("metadata"), new.get("metadata")
+        if type(om) is dict and type(nm) is dict:
+            return bool((om.get("namespace") or "") == (nm.get("namespace") or ""))
+    return False
+
+
 def deletion_handling_meta_namespace_key(obj: Any) -> str:
     """The key of an object or of a ``DeletedFinalStateUnknown`` tombstone (its ``key``)."""
     if type(obj) is dict:  # fast path: plain JSON objects
@@ -159,6 +168,8 @@ class ThreadSafeStore:
         # Compute everything first so a failing index function changes nothing.
         changes: list[tuple[Index, list[str], list[str]]] = []
         for name, fn in self._indexers.items():
+            if fn is meta_namespace_index_func and _same_namespace(old, new):
+                continue  # (what comparing the two computed values would conclude)
             old_values = fn(old) if old is not None else []
             new_values = fn(new) if new is not None else []
             if old_values == new_values:

@@ -200,7 +200,7 @@ class MemoryStore:
             if key in self._data:
                 raise already_exists(key)
             rev = self._rev + 1
-            new = stamp(obj, rev, key)
+            new = _stamp(obj, rev, key)
             self._rev = rev
             self._data[key] = (new, rev)
             self._keys.add(key)
@@ -220,7 +220,7 @@ class MemoryStore:
             if expected_revision is not None and entry[1] != expected_revision:
                 raise conflict(key)
             rev = self._rev + 1
-            new = stamp(obj, rev, key)
+            new = _stamp(obj, rev, key)
             self._rev = rev
             self._data[key] = (new, rev)
             self._record(WatchEvent("MODIFIED", key, new, rev, entry[0]))
@@ -332,6 +332,19 @@ class MemoryStore:
 
 
 _MISSING: Any = object()
+
+
+def _stamp(obj: Mapping[str, Any], revision: int, key: str) -> Mapping[str, Any]:
+    """:func:`kcore.storage._base.stamp` with the checks and copies inlined for plain dicts."""
+    if type(obj) is dict:
+        md = obj.get("metadata")
+        if type(md) is dict:
+            new_md = md.copy()
+            new_md["resourceVersion"] = str(revision)
+            new = obj.copy()
+            new["metadata"] = new_md
+            return new
+    return stamp(obj, revision, key)
 
 
 def _same_content(new: Mapping[str, Any], current: Mapping[str, Any], key: str) -> bool:

@@ -69,22 +69,26 @@ REFRESH_TIME: Final = 30 * 60.0
 MAX_NOTE_LENGTH: Final = 1024
 _RESOURCE: Final = "events.events.k8s.io"
 _RETRIABLE = (ServiceUnavailable, Timeout, TooManyRequests, InternalError)
+_EMPTY: Final[Mapping[str, Any]] = {}
 
 
 def object_reference(obj: Mapping[str, Any]) -> dict[str, Any]:
     """``reference.GetReference``: kind, namespace, name, uid, apiVersion, resourceVersion."""
-    md = obj.get("metadata") or {}
+    md = obj.get("metadata") or _EMPTY
     ref: dict[str, Any] = {
         "kind": obj.get("kind") or "Pod",
         "apiVersion": obj.get("apiVersion") or "v1",
         "name": md.get("name", ""),
     }
-    if md.get("namespace"):
-        ref["namespace"] = md["namespace"]
-    if md.get("uid"):
-        ref["uid"] = md["uid"]
-    if md.get("resourceVersion"):
-        ref["resourceVersion"] = md["resourceVersion"]
+    v = md.get("namespace")
+    if v:
+        ref["namespace"] = v
+    v = md.get("uid")
+    if v:
+        ref["uid"] = v
+    v = md.get("resourceVersion")
+    if v:
+        ref["resourceVersion"] = v
     return ref
 
 
@@ -101,7 +105,17 @@ _REF_FIELDS = ("kind", "apiVersion", "namespace", "name", "uid", "resourceVersio
 def _ref_key(ref: Mapping[str, Any] | None) -> tuple[Any, ...]:
     if not ref:
         return ()
-    return tuple(ref.get(f) for f in _REF_FIELDS)
+    get = ref.get
+    # The fields of _REF_FIELDS, in order.
+    return (
+        get("kind"),
+        get("apiVersion"),
+        get("namespace"),
+        get("name"),
+        get("uid"),
+        get("resourceVersion"),
+        get("fieldPath"),
+    )
 
 
 class _MicroTime:
@@ -277,8 +291,8 @@ class EventBroadcaster:
 
     # ------------------------------------------------------------------------------- series
 
-    def _new_name(self, base: str) -> str:
-        nanos = int(self.clock.now() * 1e9)
+    def _new_name(self, base: str, now: float) -> str:
+        nanos = int(now * 1e9)
         if nanos <= self._last_nanos:
             nanos = self._last_nanos + 1
         self._last_nanos = nanos
@@ -320,7 +334,7 @@ class EventBroadcaster:
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
             "metadata": {
-                "name": self._new_name(ref.get("name") or "event"),
+                "name": self._new_name(ref.get("name") or "event", now),
                 "namespace": ref.get("namespace") or "default",
             },
             "eventTime": self._micro(now),
@@ -384,7 +398,10 @@ class EventBroadcaster:
     async def _attempt(self, ev: dict[str, Any], *, first: bool) -> None:
         """Write ``ev``; on a transient failure keep retrying in the background."""
         try:
-            await self._write(ev)
+            if ev.get("series") is None:  # _write, spelled out for the common case
+                await self.client.create(_RESOURCE, ev, namespace=ev["metadata"]["namespace"])
+            else:
+                await self._write(ev)
         except _RETRIABLE as err:
             if first:
                 task = asyncio.ensure_future(self._retry(ev, err))

@@ -117,8 +117,11 @@ class Frameworks:
             self.remove_pod(namespace, name)
 
     def finish_binding(self, namespace: str, name: str) -> None:
-        with contextlib.suppress(NotFoundError):
+        # (try/except, not contextlib.suppress: once per bound pod, and 5x cheaper)
+        try:  # noqa: SIM105
             self.scheduler.finish_binding(namespace, name)
+        except NotFoundError:
+            pass
 
     # ------------------------------------------------------------------------------ nominations
 

@@ -54,6 +54,7 @@ from kcore.client.delta_fifo import DeletedFinalStateUnknown
 from kcore.client.informer import ResourceEventHandler, SharedInformerFactory
 from kcore.scheduler.apis.config import default_profile
 from kcore.scheduler.backend.queue import (
+    DEFAULT_SCHEDULER_NAME,
     EVENT_ASSIGNED_POD_DELETE,
     EVENT_UNSCHEDULED_POD_DELETE,
     SCHEDULING_GATES,
@@ -117,6 +118,7 @@ _BACKOFF_FLUSH_PERIOD: Final = 1.0
 _UNSCHEDULABLE_FLUSH_PERIOD: Final = 30.0
 _BINDER_YIELD_EVERY: Final = 64
 _DEFAULT_BINDER: Final = "DefaultBinder"
+_EMPTY: Final[Mapping[str, Any]] = {}
 
 #: ``observer(result_keys, latency_ns, placed)`` after every batch; for benchmarks.
 AttemptObserver = Callable[[Sequence[str], "np.ndarray[Any, np.dtype[np.int64]]", int], None]
@@ -474,8 +476,8 @@ class KubeScheduler:
         d = self._dispatch
         self.pod_informer.add_event_handler(
             ResourceEventHandler(
-                on_add=lambda o: d(self._on_pod_add, o),
-                on_update=lambda a, b: d(self._on_pod_update, a, b),
+                on_add=self._pod_added,
+                on_update=self._pod_updated,
                 on_delete=lambda o: d(self._on_pod_delete, o),
             )
         )
@@ -509,6 +511,23 @@ class KubeScheduler:
         if self._adds and fn != self._on_pod_add:
             self._flush_adds()
         fn(*args)
+
+    # The pod informer's handlers: _dispatch of _on_pod_add / _on_pod_update, spelled out
+    # (one call per watch event of every pod).
+
+    def _pod_added(self, pod: Mapping[str, Any]) -> None:
+        if self._in_batch:
+            self._deferred.append((self._on_pod_add, (pod,)))
+            return
+        self._on_pod_add(pod)
+
+    def _pod_updated(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        if self._in_batch:
+            self._deferred.append((self._on_pod_update, (old, new)))
+            return
+        if self._adds:
+            self._flush_adds()
+        self._on_pod_update(old, new)
 
     def _drain_deferred(self) -> None:
         while self._deferred:
@@ -591,20 +610,20 @@ class KubeScheduler:
         md = pod["metadata"]
         key = f"{md.get('namespace') or 'default'}/{md['name']}"
         uid = md.get("uid") or key
-        profile = scheduler_name_of(pod)
+        spec = pod.get("spec") or _EMPTY
+        profile = str(spec.get("schedulerName") or DEFAULT_SCHEDULER_NAME)
         now = self.clock.monotonic()
         prev = self._pending.get(key)
         self._pending[key] = _Pending(pod, uid, profile, prev.enqueued if prev else now)
         if key in self._assumed:
             return  # our own binding is in progress; the informer lags
-        spec = pod.get("spec") or {}
         gated = SCHEDULING_GATES if spec.get("schedulingGates") else None
-        nominated = (pod.get("status") or {}).get("nominatedNodeName") or None
+        nominated = (pod.get("status") or _EMPTY).get("nominatedNodeName") or None
         if (
             prev is None
             and gated is None
             and nominated is None
-            and not has_required_affinity_terms(pod)
+            and not (spec.get("affinity") and has_required_affinity_terms(pod))
             and key not in self._queued_adds
         ):
             # A plain new pod: queued in bulk (one native call) before the next pop.
