@@ -274,3 +274,50 @@ def test_services_node_ports_quota(registry):
         {"metadata": {"name": "c"}, "spec": {"ports": [{"port": 80}]}},
         namespace="default",
     )
+
+
+def test_chain_skips_plugins_only_for_resources_they_do_not_handle(registry):
+    """Plugins declaring ``handles`` are skipped elsewhere; plugins without it see every
+    request; a plugin added to ``plugins`` later is taken into account at once."""
+    seen: list[tuple[str, str]] = []
+
+    class Recorder:
+        name = "Recorder"
+
+        def admit(self, attrs):  # type: ignore[no-untyped-def]
+            seen.append(("admit", attrs.resource.resource))
+
+        def validate(self, attrs):  # type: ignore[no-untyped-def]
+            seen.append(("validate", attrs.resource.resource))
+
+    class PodsOnly(Recorder):
+        name = "PodsOnly"
+
+        def handles(self, info):  # type: ignore[no-untyped-def]
+            return info.resource == "pods"
+
+        def admit(self, attrs):  # type: ignore[no-untyped-def]
+            seen.append(("pods-only", attrs.resource.resource))
+
+    chain: AdmissionChain = registry.admission
+    registry.create("configmaps", {"metadata": {"name": "before"}}, namespace="default")
+    chain.plugins.append(Recorder())
+    chain.plugins.append(PodsOnly())
+    registry.create("configmaps", {"metadata": {"name": "c"}}, namespace="default")
+    registry.create("pods", _pod("p"), namespace="default")
+    assert seen == [
+        ("admit", "configmaps"),
+        ("validate", "configmaps"),
+        ("admit", "pods"),
+        ("pods-only", "pods"),
+        ("validate", "pods"),
+        ("validate", "pods"),  # PodsOnly's (inherited) validate
+    ]
+    by_resource = {
+        res: [p.name for p in chain._for(registry.resource_info(res))]
+        for res in ("pods", "events", "nodes", "priorityclasses")
+    }
+    assert by_resource["pods"] == [*chain.names()[:6], "Recorder", "PodsOnly"]
+    assert by_resource["events"] == ["NamespaceLifecycle", "ResourceQuota", "Recorder"]
+    assert by_resource["nodes"] == ["NamespaceLifecycle", "Recorder"]
+    assert by_resource["priorityclasses"] == ["NamespaceLifecycle", "Priority", "Recorder"]

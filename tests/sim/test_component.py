@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kcore.sim.bench import WorkloadResult
 from kcore.sim.component import SeededRandom
 
 
@@ -59,3 +60,31 @@ def test_seeded_random_uids_are_reproducible() -> None:
     a, b = SeededRandom(7), SeededRandom(7)
     assert [a.getrandbits(128) for _ in range(5)] == [b.getrandbits(128) for _ in range(5)]
     assert SeededRandom(8).getrandbits(128) != SeededRandom(7).getrandbits(128)
+
+
+def _small_local_run(options: dict[str, object]) -> tuple[list[WorkloadResult], int]:
+    import gc
+
+    from kcore.sim.bench import embedded_test_cases, run_workload
+    from kcore.sim.workload import Workload
+
+    case = next(c for c in embedded_test_cases() if c.name == "SchedulingBasic")
+    small = Workload(name="tiny", params={"initNodes": 50, "initPods": 20, "measurePods": 200})
+    results = run_workload(case, small, mode="local", options=options)
+    return list(results), gc.get_freeze_count()
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_local_run_schedules_everything_with_or_without_gc_freeze(freeze: bool) -> None:
+    """``--mode local`` binds every pod and writes every Scheduled event; gc_freeze (on by
+    default in local mode) is reported and undone when the backend closes."""
+    options: dict[str, object] = {} if freeze else {"gc_freeze": False}
+    results, frozen_after = _small_local_run(options)
+    (r,) = results
+    assert isinstance(r, WorkloadResult)
+    assert r.pods == 200
+    backend = r.backend
+    assert backend["gc_freeze"] is freeze
+    assert backend["events_recorded"] == 220  # init and measured pods
+    assert backend["events_dropped"] == 0
+    assert frozen_after == 0

@@ -36,9 +36,8 @@ NEW_EVENT_VERSION = "events.k8s.io/v1"
 
 def event_to_core(obj: Mapping[str, Any]) -> dict[str, Any]:
     """An ``events.k8s.io/v1`` Event in the stored core/v1 shape (a new dict)."""
-    out: dict[str, Any] = {}
-    for k, v in obj.items():
-        out[_NEW_TO_CORE.get(k, k)] = v
+    rename = _NEW_TO_CORE.get
+    out: dict[str, Any] = {rename(k, k): v for k, v in obj.items()}
     out["apiVersion"] = CORE_EVENT_VERSION
     out["kind"] = "Event"
     return out
@@ -46,9 +45,8 @@ def event_to_core(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def event_from_core(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A stored core/v1 Event as ``events.k8s.io/v1`` (a new dict)."""
-    out: dict[str, Any] = {}
-    for k, v in obj.items():
-        out[_CORE_TO_NEW.get(k, k)] = v
+    rename = _CORE_TO_NEW.get
+    out: dict[str, Any] = {rename(k, k): v for k, v in obj.items()}
     out["apiVersion"] = NEW_EVENT_VERSION
     out["kind"] = "Event"
     if out.get("deprecatedSource") == {}:

@@ -38,8 +38,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
+from kcore.api import defaults as _defaults
 from kcore.api import fields as fieldsel
 from kcore.api import labels as labelsel
+from kcore.api import schema as _schema
+from kcore.api import validation as _validation
 from kcore.api.errors import (
     AlreadyExists,
     BadRequest,
@@ -2373,34 +2376,24 @@ def _resized_spec(old: Mapping[str, Any], body: Mapping[str, Any]) -> Obj:
 
 def _apply_defaults(obj: Obj) -> Obj:
     """Default ``obj`` in place (the registry's own copy of a request body) and return it."""
-    from kcore.api import defaults
-
-    defaults.default_in_place(obj)
+    _defaults.default_in_place(obj)
     return obj
 
 
 def _is_clean(obj: Obj) -> bool:
-    from kcore.api import schema
-
-    return schema.is_clean(obj)
+    return _schema.is_clean(obj)
 
 
 def _validate_create(obj: Obj) -> None:
-    from kcore.api import validation
-
-    validation.validate_create(obj)
+    _validation.validate_create(obj)
 
 
 def _validate_update(new: Obj, old: Mapping[str, Any]) -> None:
-    from kcore.api import validation
-
-    validation.validate_update(new, old)
+    _validation.validate_update(new, old)
 
 
 def _prune(obj: Obj, *, strict: bool) -> tuple[Obj, list[str]]:
-    from kcore.api import schema
-
-    return schema.prune(obj, strict=strict)
+    return _schema.prune(obj, strict=strict)
 
 
 def _apply_patch(

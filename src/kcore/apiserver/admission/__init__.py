@@ -73,7 +73,12 @@ class AdmissionHost(Protocol):
 
 
 class AdmissionPlugin(Protocol):
-    """One admission plugin. Either phase may be a no-op."""
+    """One admission plugin. Either phase may be a no-op.
+
+    A plugin may also define ``handles(resource) -> bool``: False promises that both phases
+    do nothing for any request on ``resource`` (a :class:`~kcore.api.resources.ResourceInfo`),
+    so the chain skips the plugin for it. Without it the plugin sees every request.
+    """
 
     name: str
 
@@ -83,17 +88,40 @@ class AdmissionPlugin(Protocol):
 
 
 class AdmissionChain:
-    """Runs plugins in order; see the module docstring for the phases."""
+    """Runs plugins in order; see the module docstring for the phases.
+
+    ``plugins`` may be changed at any time; the plugins that handle each resource are
+    recomputed whenever it is.
+    """
 
     def __init__(self, plugins: list[AdmissionPlugin]) -> None:
         self.plugins = list(plugins)
+        # _by_resource: (group, resource) -> the plugins that handle it, for _seen (a copy
+        # of plugins as they were when it was filled).
+        self._by_resource: dict[tuple[str, str], tuple[AdmissionPlugin, ...]] = {}
+        self._seen: list[AdmissionPlugin] = []
+
+    def _for(self, info: ResourceInfo) -> tuple[AdmissionPlugin, ...]:
+        if self.plugins != self._seen:
+            self._seen = list(self.plugins)
+            self._by_resource = {}
+        key = (info.group, info.resource)
+        ps = self._by_resource.get(key)
+        if ps is None:
+            ps = tuple(
+                p
+                for p in self._seen
+                if getattr(p, "handles", None) is None or p.handles(info)  # type: ignore[attr-defined]
+            )
+            self._by_resource[key] = ps
+        return ps
 
     def admit(self, attrs: Attributes) -> None:
-        for p in self.plugins:
+        for p in self._for(attrs.resource):
             p.admit(attrs)
 
     def validate(self, attrs: Attributes) -> None:
-        for p in self.plugins:
+        for p in self._for(attrs.resource):
             p.validate(attrs)
 
     def names(self) -> list[str]:

@@ -18,6 +18,8 @@ from kcore.apiserver.admission import CREATE, UPDATE, AdmissionHost, Attributes
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from kcore.api.resources import ResourceInfo
+
 ANNOTATION = "kubernetes.io/limit-ranger"
 
 
@@ -73,6 +75,10 @@ class LimitRanger:
             and attrs.obj is not None
             and isinstance(attrs.obj.get("spec"), dict)
         )
+
+    def handles(self, info: ResourceInfo) -> bool:
+        """Only core pods (see :meth:`_applies`)."""
+        return info.group == "" and info.resource == "pods"
 
     def admit(self, attrs: Attributes) -> None:
         if not self._applies(attrs) or attrs.operation != CREATE or attrs.obj is None:

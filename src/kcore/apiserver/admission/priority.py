@@ -12,6 +12,8 @@ from kcore.apiserver.admission import CREATE, UPDATE, AdmissionHost, Attributes
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from kcore.api.resources import ResourceInfo
+
 PRIORITY_CLASSES = "priorityclasses.scheduling.k8s.io"
 DEFAULT_PREEMPTION_POLICY = "PreemptLowerPriority"
 SYSTEM_CLASSES = frozenset({"system-node-critical", "system-cluster-critical"})
@@ -33,6 +35,13 @@ class PodPriority:
             ):
                 best = pc
         return best
+
+    def handles(self, info: ResourceInfo) -> bool:
+        """Core pods (admit) and PriorityClasses (validate)."""
+        return (info.group, info.resource) in (
+            ("", "pods"),
+            ("scheduling.k8s.io", "priorityclasses"),
+        )
 
     def admit(self, attrs: Attributes) -> None:
         info = attrs.resource

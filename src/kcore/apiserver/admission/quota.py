@@ -165,6 +165,10 @@ class ResourceQuotaAdmission:
     def __init__(self, host: AdmissionHost) -> None:
         self.host = host
 
+    def handles(self, info: ResourceInfo) -> bool:
+        """Namespaced resources (quota counts objects in a namespace)."""
+        return info.namespaced
+
     def admit(self, attrs: Attributes) -> None:  # noqa: ARG002 - validating only
         return
 

@@ -7,8 +7,13 @@ than refusing pods. Token volume projection is not done (nothing in kcore reads 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kcore.api.errors import Forbidden, StatusDetails
 from kcore.apiserver.admission import CREATE, AdmissionHost, Attributes
+
+if TYPE_CHECKING:
+    from kcore.api.resources import ResourceInfo
 
 DEFAULT_SERVICE_ACCOUNT = "default"
 
@@ -20,6 +25,10 @@ class ServiceAccountAdmission:
 
     def __init__(self, host: AdmissionHost) -> None:
         self.host = host
+
+    def handles(self, info: ResourceInfo) -> bool:
+        """Only core pods."""
+        return info.group == "" and info.resource == "pods"
 
     def admit(self, attrs: Attributes) -> None:
         info = attrs.resource

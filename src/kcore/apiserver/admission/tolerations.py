@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcore.apiserver.admission import CREATE, Attributes
+
+if TYPE_CHECKING:
+    from kcore.api.resources import ResourceInfo
 
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
@@ -33,6 +36,10 @@ class DefaultTolerationSeconds:
 
     def __init__(self, seconds: int = DEFAULT_TOLERATION_SECONDS) -> None:
         self.seconds = seconds
+
+    def handles(self, info: ResourceInfo) -> bool:
+        """Only core pods."""
+        return info.group == "" and info.resource == "pods"
 
     def admit(self, attrs: Attributes) -> None:
         info = attrs.resource
