@@ -347,6 +347,31 @@ def test_bad_input_is_rejected_without_writing(db: Path, opened: list[SqliteStor
         store.get(key(1))
 
 
+def test_values_are_stored_as_json_writes_them(db: Path, opened: list[SqliteStore]) -> None:
+    """orjson writes, the standard library decides where they differ: nulls stay nulls,
+    tuples become lists, integer keys strings; NaN and infinity are refused, as above."""
+    db.parent.mkdir()
+    store = open_store(opened, db)
+    obj = {
+        "metadata": {"name": "p1"},
+        "status": {"conditions": [{"lastProbeTime": None, "ok": True}]},
+        "pair": (1, "two"),
+        "ints": {1: "one"},
+        "big": 2**70,
+        "text": "héllo \u2603 null",
+    }
+    store.create(key(1), obj)
+    store.close()
+    store = open_store(opened, db)
+    got = store.get(key(1))
+    assert got["status"] == {"conditions": [{"lastProbeTime": None, "ok": True}]}
+    assert (got["pair"], got["ints"], got["text"]) == ([1, "two"], {"1": "one"}, obj["text"])
+    assert got["big"] == 2**70  # read back as a float, as Kubernetes reads such a number
+    with pytest.raises(TypeError, match="not JSON-serialisable"):
+        store.create(key(2), {"metadata": {}, "a": [None, {"b": float("-inf")}]})
+    assert store.revision == 1
+
+
 def test_unopenable_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ServiceUnavailable, match="cannot open sqlite store"):
         SqliteStore(tmp_path / "missing-dir" / "db.sqlite")

@@ -147,12 +147,15 @@ _Events = list[WatchEvent]
 
 def _encode(key: str, obj: Mapping[str, Any]) -> str:
     """Compact JSON text of ``obj`` without its resourceVersion. orjson does the work; the
-    standard library checks what orjson writes differently (NaN/infinity, which orjson would
-    write as ``null``; integers beyond 64 bits; non-string keys) and gives the error text."""
+    standard library handles what orjson writes differently or refuses (NaN/infinity, which
+    orjson would write as ``null``; integers beyond 64 bits; non-string keys; tuples) and
+    gives the error text."""
     value = unstamped(obj, key)
     try:
         data = orjson.dumps(value)
-        if b"null" not in data:
+        # A NaN would have become null: a null that does not read back as the value's None
+        # (compared in C, much cheaper than walking the object) goes to the check below.
+        if b"null" not in data or orjson.loads(data) == value:
             return data.decode()
     except orjson.JSONEncodeError:
         pass
