@@ -187,19 +187,44 @@ def validate_object_meta(
         if not ns:
             errs.required(f"{path}.namespace")
         else:
-            for msg in m.is_dns1123_label(str(ns)):
+            for msg in _namespace_errors(str(ns)):
                 errs.invalid(f"{path}.namespace", ns, msg)
     elif ns:
         errs.forbidden(f"{path}.namespace", "not allowed on this type")
-    errs.nonneg(f"{path}.generation", md.get("generation"))
-    dgps = md.get("deletionGracePeriodSeconds")
-    errs.nonneg(f"{path}.deletionGracePeriodSeconds", dgps)
-    validate_labels(md.get("labels"), f"{path}.labels", errs)
-    validate_annotations(md.get("annotations"), f"{path}.annotations", errs)
-    _validate_owner_references(md.get("ownerReferences"), f"{path}.ownerReferences", errs)
+    # (Paths are built only for the fields present: most objects have few of these.)
+    v = md.get("generation")
+    if v is not None:
+        errs.nonneg(f"{path}.generation", v)
+    v = md.get("deletionGracePeriodSeconds")
+    if v is not None:
+        errs.nonneg(f"{path}.deletionGracePeriodSeconds", v)
+    v = md.get("labels")
+    if v is not None:
+        validate_labels(v, f"{path}.labels", errs)
+    v = md.get("annotations")
+    if v is not None:
+        validate_annotations(v, f"{path}.annotations", errs)
+    v = md.get("ownerReferences")
+    if v is not None:
+        _validate_owner_references(v, f"{path}.ownerReferences", errs)
     for fin in md.get("finalizers") or ():
         for msg in m.is_qualified_name(str(fin)):
             errs.invalid(f"{path}.finalizers", fin, msg)
+
+
+# Namespace names repeat on every object of a namespace: their (pure) validation is memoised.
+_NAMESPACE_ERRORS: dict[str, tuple[str, ...]] = {}
+_NAMESPACE_ERRORS_MAX = 4096
+
+
+def _namespace_errors(ns: str) -> tuple[str, ...]:
+    errs = _NAMESPACE_ERRORS.get(ns)
+    if errs is None:
+        errs = tuple(m.is_dns1123_label(ns))
+        if len(_NAMESPACE_ERRORS) >= _NAMESPACE_ERRORS_MAX:
+            _NAMESPACE_ERRORS.clear()
+        _NAMESPACE_ERRORS[ns] = errs
+    return errs
 
 
 def _validate_object_meta_update(new: Any, old: Any, errs: _Errs) -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from functools import partial
 from secrets import SystemRandom
 from typing import TYPE_CHECKING, Any, cast
 
@@ -288,34 +289,32 @@ class APIRegistry:
 
     def lookup(self, resource: str, namespace: str | None, name: str) -> Mapping[str, Any] | None:
         r = self._resolve(resource)
-        key = r.key(namespace, name)
-
-        def load() -> Mapping[str, Any] | None:
-            try:
-                return self._store.get(key)
-            except NotFound:
-                return None
-
-        if r.strategy.storage in CACHED:
+        storage = r.strategy.storage
+        if storage in CACHED:
             result: Mapping[str, Any] | None = self.cache.get(
-                (r.strategy.storage, namespace or "", name), load
+                (storage, namespace or "", name), partial(self._load_one, r, namespace, name)
             )
             return result
-        return load()
+        return self._load_one(r, namespace, name)
+
+    def _load_one(self, r: _Res, namespace: str | None, name: str) -> Mapping[str, Any] | None:
+        try:
+            return self._store.get(r.key(namespace, name))
+        except NotFound:
+            return None
 
     def lookup_all(self, resource: str, namespace: str | None) -> list[Mapping[str, Any]]:
         r = self._resolve(resource)
-        prefix = r.prefix(namespace)
-
-        def load() -> list[Mapping[str, Any]]:
-            return list(self._store.list(prefix).items)
-
-        if r.strategy.storage in CACHED:
+        storage = r.strategy.storage
+        if storage in CACHED:
             items: list[Mapping[str, Any]] = self.cache.get(
-                (r.strategy.storage, namespace or "", "*"), load
+                (storage, namespace or "", "*"), partial(self._load_all, r, namespace)
             )
             return items
-        return load()
+        return self._load_all(r, namespace)
+
+    def _load_all(self, r: _Res, namespace: str | None) -> list[Mapping[str, Any]]:
+        return list(self._store.list(r.prefix(namespace)).items)
 
     def ensure(self, resource: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
         r = self._resolve(resource)
@@ -507,13 +506,11 @@ class APIRegistry:
         ctx: RequestContext | None = None,
     ) -> Mapping[str, Any]:
         """POST: create ``obj`` (see the module docstring), or a subresource of ``name``."""
-        ctx = ctx or RequestContext()
         r = self._resolve(resource)
+        if subresource == "binding" and r.name == "pods":
+            return self._bind(r, namespace=namespace, name=name, body=obj, dry_run=dry_run)
+        ctx = ctx or RequestContext()
         if subresource is not None:
-            if r.name == "pods" and subresource == "binding":
-                return self._bind(
-                    r, namespace=namespace, name=name, body=obj, dry_run=dry_run, ctx=ctx
-                )
             if r.name == "pods" and subresource == "eviction":
                 return self._evict(
                     r, namespace=namespace, name=name, body=obj, dry_run=dry_run, ctx=ctx
@@ -625,7 +622,7 @@ class APIRegistry:
             fins = spec.get("finalizers")
             if not isinstance(fins, list) or _NS_FINALIZER not in fins:
                 spec["finalizers"] = [*(fins if isinstance(fins, list) else []), _NS_FINALIZER]
-        if not applied:
+        if not applied and field_manager:
             _managed_fields(new, None, field_manager, operation="Update", clock=self._clock)
 
     def _after_create(self, r: _Res, obj: Mapping[str, Any]) -> None:
@@ -1621,7 +1618,6 @@ class APIRegistry:
         name: str | None,
         body: Mapping[str, Any],
         dry_run: bool,
-        ctx: RequestContext,  # noqa: ARG002 - same shape as the other subresource handlers
     ) -> Mapping[str, Any]:
         if not isinstance(body, dict):
             msg = "the body of a binding request must be a Binding object"
