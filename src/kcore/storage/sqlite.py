@@ -637,16 +637,12 @@ class SqliteStore:
             if target is not None:
                 self._compact_step(target)
 
-    def _modify(self, fn: Callable[[], None]) -> None:
-        """Run statements that modify the database; any failure rolls back the whole
-        transaction (a group's earlier writes too: the database stays consistent)."""
-        try:
-            fn()
-        except BaseException as err:
-            self._rollback(
-                ServiceUnavailable(f"sqlite store {str(self.path)!r}: a write failed: {err}")
-            )
-            raise
+    def _failed(self, err: BaseException) -> None:
+        """A statement modifying the database failed: roll back the whole transaction (a
+        group's earlier writes too, so the database stays consistent)."""
+        self._rollback(
+            ServiceUnavailable(f"sqlite store {str(self.path)!r}: a write failed: {err}")
+        )
 
     def create(self, key: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
         check_key(key)
@@ -654,19 +650,23 @@ class SqliteStore:
         with self._wlock:
             conn = self._begin()
             try:
-                if conn.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone():
-                    raise already_exists(key)
                 rev = self._txn_rev + 1
-
-                def write() -> None:
+                try:  # the key's uniqueness is the existence check: no SELECT first
+                    conn.execute("INSERT INTO kv (key, revision) VALUES (?, ?)", (key, rev))
+                except sqlite3.IntegrityError:
+                    raise already_exists(key) from None  # the statement alone was undone
+                except BaseException as err:
+                    self._failed(err)
+                    raise
+                try:
                     conn.execute(
                         "INSERT INTO kv_log (revision, key, value, create_revision, "
                         "mod_revision) VALUES (?, ?, ?, ?, ?)",
                         (rev, key, text, rev, rev),
                     )
-                    conn.execute("INSERT INTO kv (key, revision) VALUES (?, ?)", (key, rev))
-
-                self._modify(write)
+                except BaseException as err:
+                    self._failed(err)
+                    raise
                 new = stamp(obj, rev, key)
                 self._wrote(rev, WatchEvent("ADDED", key, new, rev), new)
             finally:
@@ -699,16 +699,16 @@ class SqliteStore:
             try:
                 prev_rev, create_rev, prev_text = self._current(conn, key, expected_revision)
                 rev = self._txn_rev + 1
-
-                def write() -> None:
+                try:
                     conn.execute(
                         "INSERT INTO kv_log (revision, key, value, create_revision, "
                         "mod_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)",
                         (rev, key, text, create_rev, rev, prev_rev),
                     )
                     conn.execute("UPDATE kv SET revision = ? WHERE key = ?", (rev, key))
-
-                self._modify(write)
+                except BaseException as err:
+                    self._failed(err)
+                    raise
                 new = stamp(obj, rev, key)
                 event = None
                 if self._hub.active:
@@ -728,16 +728,16 @@ class SqliteStore:
             try:
                 prev_rev, create_rev, prev_text = self._current(conn, key, expected_revision)
                 rev = self._txn_rev + 1
-
-                def write() -> None:
+                try:
                     conn.execute(
                         "INSERT INTO kv_log (revision, key, value, create_revision, "
                         "mod_revision, deleted, prev_revision) VALUES (?, ?, NULL, ?, ?, 1, ?)",
                         (rev, key, create_rev, rev, prev_rev),
                     )
                     conn.execute("DELETE FROM kv WHERE key = ?", (key,))
-
-                self._modify(write)
+                except BaseException as err:
+                    self._failed(err)
+                    raise
                 prev = self._decode(prev_text, prev_rev)
                 last = stamp(prev, rev, key)
                 self._wrote(rev, WatchEvent("DELETED", key, last, rev, prev), None)
