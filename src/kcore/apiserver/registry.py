@@ -1678,51 +1678,7 @@ class APIRegistry:
         uid = bmd.get("uid")
         annotations = bmd.get("annotations") or {}
         now = self._stamp(self._clock.now())
-
-        def fn(old: Mapping[str, Any]) -> Mapping[str, Any] | None:
-            if not old:
-                raise not_found(pods, pod_name)
-            omd = meta(old)
-            if uid and uid != omd.get("uid"):
-                raise _conflict(
-                    pods,
-                    pod_name,
-                    f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                    f"{omd.get('uid')}",
-                )
-            if omd.get("deletionTimestamp"):
-                raise _conflict(
-                    pods, pod_name, f"pod {pod_name} is being deleted, cannot be assigned to a host"
-                )
-            spec = old.get("spec") or {}
-            if spec.get("nodeName"):
-                raise _conflict(
-                    pods,
-                    pod_name,
-                    f'pod {pod_name} is already assigned to node "{spec["nodeName"]}"',
-                )
-            new = dict(old)
-            new_spec = dict(spec)
-            new_spec["nodeName"] = node
-            new["spec"] = new_spec
-            if annotations:
-                md = dict(omd)
-                md["annotations"] = {**(omd.get("annotations") or {}), **annotations}
-                new["metadata"] = md
-            status = dict(old.get("status") or {})
-            conds = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-            conds.append(
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": now,
-                }
-            )
-            status["conditions"] = conds
-            new["status"] = status
-            return new
-
+        fn = partial(_bind_pod, pods, pod_name, uid, node, annotations, now)
         key = pods.key(ns, pod_name)
         if dry_run:
             try:
@@ -2364,6 +2320,60 @@ def _resized_spec(old: Mapping[str, Any], body: Mapping[str, Any]) -> Obj:
             out.append(c)
     spec["containers"] = out
     return spec
+
+
+def _bind_pod(  # noqa: PLR0917 - the binding's fields, bound with functools.partial
+    pods: _Res,
+    pod_name: str,
+    uid: Any,
+    node: str,
+    annotations: Mapping[str, Any],
+    now: str,
+    old: Mapping[str, Any],
+) -> Mapping[str, Any] | None:
+    """The read-modify-write of a binding (``old`` is the stored pod)."""
+    if not old:
+        raise not_found(pods, pod_name)
+    omd = meta(old)
+    if uid and uid != omd.get("uid"):
+        raise _conflict(
+            pods,
+            pod_name,
+            f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+            f"{omd.get('uid')}",
+        )
+    if omd.get("deletionTimestamp"):
+        raise _conflict(
+            pods, pod_name, f"pod {pod_name} is being deleted, cannot be assigned to a host"
+        )
+    spec = old.get("spec") or {}
+    if spec.get("nodeName"):
+        raise _conflict(
+            pods,
+            pod_name,
+            f'pod {pod_name} is already assigned to node "{spec["nodeName"]}"',
+        )
+    new = dict(old)
+    new_spec = dict(spec)
+    new_spec["nodeName"] = node
+    new["spec"] = new_spec
+    if annotations:
+        md = dict(omd)
+        md["annotations"] = {**(omd.get("annotations") or {}), **annotations}
+        new["metadata"] = md
+    status = dict(old.get("status") or {})
+    conds = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    conds.append(
+        {
+            "type": "PodScheduled",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": now,
+        }
+    )
+    status["conditions"] = conds
+    new["status"] = status
+    return new
 
 
 # ---------------------------------------------------------------------------------------------

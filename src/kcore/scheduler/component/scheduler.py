@@ -311,7 +311,7 @@ class KubeScheduler:
         self._stats = _Stats()
         # Observations of bound pods, flushed into the histograms in bulk.
         self._obs_scheduled: dict[str, list[float]] = {}
-        self._obs_sli: dict[str, list[float]] = {}
+        self._obs_sli: dict[int, list[float]] = {}  # by attempts
         self._obs_attempts: list[int] = []
         self.metrics.before_render.append(self.flush_observations)
         self.metrics.unschedulable_pods.set_collector(self._collect_unschedulable)
@@ -433,9 +433,9 @@ class KubeScheduler:
             if values:
                 m.observe_attempts("scheduled", profile, values)
                 values.clear()
-        for label, values in self._obs_sli.items():
+        for attempts, values in self._obs_sli.items():
             if values:
-                m.pod_scheduling_sli_duration.observe_many(values, label)
+                m.pod_scheduling_sli_duration.observe_many(values, str(attempts))
                 values.clear()
         m.pod_scheduling_attempts.observe_many(self._obs_attempts)
         self._obs_attempts.clear()
@@ -1405,7 +1405,13 @@ class KubeScheduler:
             finally:
                 self._binds_in_flight -= 1
             if err is None:
-                self._dispatch(self._bind_succeeded, b)
+                # _dispatch(self._bind_succeeded, b), spelled out (once per bound pod)
+                if self._in_batch:
+                    self._deferred.append((self._bind_succeeded, (b,)))
+                else:
+                    if self._adds:
+                        self._flush_adds()
+                    self._bind_succeeded(b)
             else:
                 self._dispatch(self._bind_failed, b, err)
             done_since_yield += 1
@@ -1417,36 +1423,38 @@ class KubeScheduler:
         """``bindingCycle`` success: finish binding, report, release the queue entry."""
         now = self.clock.monotonic()
         b.state = "bound"
-        if self._assumed.get(b.key) is b:
+        key = b.key
+        if self._assumed.get(key) is b:
             self.frameworks.finish_binding(b.namespace, b.name)
-        self.queue.done(b.key, b.uid)
-        entry = self._pending.get(b.key)
+        self.queue.done(key, b.uid)
+        entry = self._pending.get(key)
         if entry is not None and (
-            entry.nominated or (entry.pod.get("status") or {}).get("nominatedNodeName")
+            entry.nominated or (entry.pod.get("status") or _EMPTY).get("nominatedNodeName")
         ):
             entry.nominated = None
-            self.queue.delete_nominated_pod_if_exists(b.key)
+            self.queue.delete_nominated_pod_if_exists(key)
         self._stats.scheduled += 1
-        obs = self._obs_scheduled.get(b.profile)
+        profile = b.profile
+        obs = self._obs_scheduled.get(profile)
         if obs is None:
-            obs = self._obs_scheduled[b.profile] = []
+            obs = self._obs_scheduled[profile] = []
         obs.append(b.cycle_ns / 1e9 + (now - b.algorithm_done))
-        label = str(b.attempts)
-        sli = self._obs_sli.get(label)
+        attempts = b.attempts
+        sli = self._obs_sli.get(attempts)
         if sli is None:
-            sli = self._obs_sli[label] = []
+            sli = self._obs_sli[attempts] = []
         sli.append(now - b.enqueued)
-        self._obs_attempts.append(b.attempts)
+        self._obs_attempts.append(attempts)
         if len(self._obs_attempts) >= _OBSERVATIONS_FLUSH:
             self.flush_observations()
         if self.events_enabled:
-            self.recorders[b.profile].eventf(
+            self.recorders[profile].eventf(
                 b.pod,
                 None,
                 EVENT_TYPE_NORMAL,
                 "Scheduled",
                 "Binding",
-                f"Successfully assigned {b.key} to {b.node}",
+                f"Successfully assigned {key} to {b.node}",
             )
 
     def _bind_failed(self, b: _Binding, err: StatusError) -> None:
