@@ -1,10 +1,17 @@
-"""APIServer throughput over loopback: GET, LIST, create and watch fan-out, SQLite and etcd.
+"""APIServer throughput over loopback: GET, LIST, create, binding and watch fan-out, SQLite and
+etcd; and the HTTP layer alone, in-process, kcore's server beside uvicorn.
 
 The server runs as a separate ``kcore apiserver`` process (HTTPS, bearer token; so client and
 server each get a core, as in real use); the load comes from a small asyncio client that keeps
 ``CONNECTIONS`` keep-alive connections busy and parses responses with httptools. Each benchmark
 round issues a fixed batch of requests and asserts every answer; ``pytest-benchmark`` reports
-seconds per round, from which requests/s = batch / mean.
+seconds per round, from which requests/s = batch / mean. ``extra_info`` also records the
+APIServer process's CPU time per request (``server_cpu_us``, from ``/proc``), which depends
+far less than throughput on what else the machine runs.
+
+``test_http_layer`` feeds requests to the HTTP server's protocol object with a transport that
+discards the answers (no sockets, memory store, uvloop): the CPU of parsing, the ASGI app and
+answering, for kcore's server and for uvicorn's httptools protocol, side by side.
 
 Run the figures in docs/apiserver.md with::
 
@@ -27,6 +34,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httptools
@@ -37,13 +45,13 @@ from kcore.testing.etcd import EtcdServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 SCALE = float(os.environ.get("KCORE_BENCH_SCALE", "1"))
 CONNECTIONS = 16
 GETS = int(2000 * SCALE)
 LISTS = int(200 * SCALE)
 CREATES = int(1000 * SCALE)
+BINDS = int(1000 * SCALE)
 WATCHERS = 1000
 WATCH_EVENTS = int(20 * SCALE)
 SEED = 1000
@@ -106,6 +114,15 @@ class Target:
     port: int
     token: str
     ssl: ssl.SSLContext | None
+    pid: int = 0
+
+    def server_cpu(self) -> float | None:
+        """CPU seconds the server process has used (Linux ``/proc``; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def raw(self, method: str, path: str, body: bytes = b"") -> bytes:
         head = (
@@ -122,8 +139,11 @@ class Target:
         return proto
 
 
-async def run_requests(target: Target, requests: list[bytes], expect: int) -> float:
-    """Send ``requests`` over ``CONNECTIONS`` connections; return requests per second."""
+async def run_requests(
+    target: Target, requests: list[bytes], expect: int, cpu: list[float] | None = None
+) -> float:
+    """Send ``requests`` over ``CONNECTIONS`` connections; return requests per second (and
+    append the server's CPU microseconds per request to ``cpu``)."""
     conns = [await target.connect() for _ in range(CONNECTIONS)]
     it = iter(requests)
     bad: list[tuple[int, bytes]] = []
@@ -134,11 +154,15 @@ async def run_requests(target: Target, requests: list[bytes], expect: int) -> fl
             if code != expect:
                 bad.append((code, body[:300]))
 
+    cpu0 = target.server_cpu()
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in conns))
     dt = time.perf_counter() - t0
+    cpu1 = target.server_cpu()
     await close_all(conns)
     assert not bad, bad[:3]
+    if cpu is not None and cpu0 is not None and cpu1 is not None:
+        cpu.append((cpu1 - cpu0) / len(requests) * 1e6)
     return len(requests) / dt
 
 
@@ -181,7 +205,7 @@ class ServerProcess:
         host, port = url.removeprefix("https://").rsplit(":", 1)
         token = (data / "tokens.csv").read_text().splitlines()[1].split(",")[0]
         ctx = ssl.create_default_context(cafile=str(data / "pki" / "ca.crt"))
-        self.target = Target(host, int(port), token, ctx)
+        self.target = Target(host, int(port), token, ctx, self.proc.pid)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -216,14 +240,22 @@ def server(
     else:
         store = []
     srv = ServerProcess(data, store)
-    # pods to read and list
+    # pods to read and list, a node to bind to
     requests = [
         srv.target.raw("POST", "/api/v1/namespaces/default/pods", orjson.dumps(_pod(f"seed-{i}")))
         for i in range(SEED)
     ]
+    requests.append(srv.target.raw("POST", "/api/v1/nodes", orjson.dumps(_node(NODE))))
     asyncio.run(run_requests(srv.target, requests, 201))
     yield srv
     srv.stop()
+
+
+NODE = "bench-node"
+
+
+def _node(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}}
 
 
 def _pod(name: str) -> dict[str, Any]:
@@ -260,8 +292,15 @@ def test_get(benchmark: Any, server: ServerProcess, size: float) -> None:
         t.raw("GET", f"/api/v1/namespaces/default/pods/seed-{i % SEED}")
         for i in range(int(GETS * size))
     ]
-    rate = benchmark.pedantic(lambda: asyncio.run(run_requests(t, reqs, 200)), rounds=3)
+    cpu: list[float] = []
+    rate = benchmark.pedantic(lambda: asyncio.run(run_requests(t, reqs, 200, cpu)), rounds=3)
+    _record(benchmark, rate, cpu)
+
+
+def _record(benchmark: Any, rate: float, cpu: list[float]) -> None:
     benchmark.extra_info["requests_per_second"] = round(rate)
+    if cpu:
+        benchmark.extra_info["server_cpu_us"] = round(min(cpu), 1)
 
 
 def test_list_500(benchmark: Any, server: ServerProcess, size: float) -> None:
@@ -269,8 +308,9 @@ def test_list_500(benchmark: Any, server: ServerProcess, size: float) -> None:
     reqs = [
         t.raw("GET", "/api/v1/namespaces/default/pods?limit=500") for _ in range(int(LISTS * size))
     ]
-    rate = benchmark.pedantic(lambda: asyncio.run(run_requests(t, reqs, 200)), rounds=3)
-    benchmark.extra_info["requests_per_second"] = round(rate)
+    cpu: list[float] = []
+    rate = benchmark.pedantic(lambda: asyncio.run(run_requests(t, reqs, 200, cpu)), rounds=3)
+    _record(benchmark, rate, cpu)
 
 
 def test_create(benchmark: Any, server: ServerProcess, size: float) -> None:
@@ -282,12 +322,42 @@ def test_create(benchmark: Any, server: ServerProcess, size: float) -> None:
             for _ in range(int(CREATES * size))
         ]
 
+    cpu: list[float] = []
     rate = benchmark.pedantic(
-        lambda reqs: asyncio.run(run_requests(t, reqs, 201)),
+        lambda reqs: asyncio.run(run_requests(t, reqs, 201, cpu)),
         setup=lambda: ((batch(),), {}),
         rounds=3,
     )
-    benchmark.extra_info["requests_per_second"] = round(rate)
+    _record(benchmark, rate, cpu)
+
+
+def test_bind(benchmark: Any, server: ServerProcess, size: float) -> None:
+    """Bindings (``pods/<name>/binding``) of pods created untimed before each round."""
+    t = server.target
+
+    def batch() -> list[bytes]:
+        names = [f"b-{next(_ids)}" for _ in range(int(BINDS * size))]
+        creates = [
+            t.raw("POST", "/api/v1/namespaces/default/pods", orjson.dumps(_pod(n))) for n in names
+        ]
+        asyncio.run(run_requests(t, creates, 201))
+        binding = {"apiVersion": "v1", "kind": "Binding", "target": {"kind": "Node", "name": NODE}}
+        return [
+            t.raw(
+                "POST",
+                f"/api/v1/namespaces/default/pods/{n}/binding",
+                orjson.dumps({**binding, "metadata": {"name": n}}),
+            )
+            for n in names
+        ]
+
+    cpu: list[float] = []
+    rate = benchmark.pedantic(
+        lambda reqs: asyncio.run(run_requests(t, reqs, 201, cpu)),
+        setup=lambda: ((batch(),), {}),
+        rounds=3,
+    )
+    _record(benchmark, rate, cpu)
 
 
 async def _watch_fanout(t: Target, watchers: int, events: int) -> float:
@@ -343,3 +413,90 @@ def test_watch_fanout(benchmark: Any, server: ServerProcess) -> None:
         lambda: asyncio.run(_watch_fanout(t, WATCHERS, WATCH_EVENTS)), rounds=1
     )
     benchmark.extra_info["deliveries_per_second"] = round(rate)
+
+
+# --------------------------------------------------------------------------- HTTP layer alone
+
+
+class _NullTransport(asyncio.Transport):
+    """Counts what the server writes; the answers go nowhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+        self.closed = False
+
+    def write(self, data: Any) -> None:  # noqa: ARG002 - the answer is dropped
+        self.writes += 1
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 6443), "peername": ("127.0.0.1", 50000)}.get(
+            name, default
+        )
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+HTTP_LAYER_REQUESTS = 2000
+_GET = (
+    b"GET /api/v1/namespaces/default HTTP/1.1\r\nHost: 127.0.0.1:6443\r\n"
+    b"Authorization: Bearer t\r\nAccept: application/json\r\nUser-Agent: kcore\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize("server_kind", ["kcore", "uvicorn"])
+def test_http_layer(benchmark: Any, server_kind: str, size: float) -> None:
+    """GET of a namespace through the HTTP server's protocol object and the APIApp (memory
+    store), no sockets; seconds per ``HTTP_LAYER_REQUESTS`` requests."""
+    import uvloop
+
+    from kcore.apiserver.app import create_app
+    from kcore.apiserver.registry import APIRegistry
+    from kcore.storage.memory import MemoryStore
+    from kcore.util.clock import RealClock
+
+    n = max(int(HTTP_LAYER_REQUESTS * size), 10)
+    clock = RealClock()
+    app = create_app(APIRegistry(MemoryStore(), clock), clock=clock)
+    loop = uvloop.new_event_loop()
+    transport = _NullTransport()
+    if server_kind == "kcore":
+        from kcore.apiserver.http11 import HTTPServer, _Connection
+
+        server = HTTPServer(app, clock=clock)
+        server.loop = loop
+        proto: Any = _Connection(server)
+    else:
+        import uvicorn
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        from uvicorn.server import ServerState
+
+        config = uvicorn.Config(
+            app, lifespan="off", http="httptools", log_level="warning", access_log=False
+        )
+        config.load()
+        proto = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
+    proto.connection_made(transport)
+
+    async def requests() -> None:
+        for _ in range(n):
+            proto.data_received(_GET)
+            await asyncio.sleep(0)  # uvicorn answers in a task: let it run
+
+    try:
+        benchmark.pedantic(lambda: loop.run_until_complete(requests()), rounds=5)
+    finally:
+        loop.close()
+    assert transport.writes >= n  # every request was answered
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["us_per_request"] = round(benchmark.stats.stats.min / n * 1e6, 1)
