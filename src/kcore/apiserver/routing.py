@@ -38,9 +38,9 @@ for _g, _v in _BY_GV:
 BINDINGS = "bindings"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RequestInfo:
-    """What a request addresses.
+    """What a request addresses (immutable: one instance serves every request to a path).
 
     ``endpoint`` is ``"resource"`` for REST resource URLs and otherwise one of ``version``,
     ``health``, ``metrics``, ``openapi-v2``, ``openapi-v3``, ``api``, ``apis``, ``api-group``,
@@ -76,12 +76,29 @@ def served_resources(group: str, version: str) -> dict[str, ResourceInfo] | None
 _HEALTH = frozenset({"healthz", "livez", "readyz"})
 
 
+#: Parsed requests by (method, path, watch), for paths that come again (collections,
+#: hot objects); cleared when full.
+_PARSED: dict[tuple[str, str, bool], RequestInfo] = {}
+_PARSED_MAX = 4096
+
+
 def parse_request(method: str, path: str, *, watch: bool = False) -> RequestInfo:
     """Classify ``method path``; ``watch`` is the already-parsed ``?watch=`` parameter.
 
     Raises :class:`NotFound` for unknown URLs and :class:`MethodNotAllowed` for methods a URL
     does not support.
     """
+    key = (method, path, watch)
+    info = _PARSED.get(key)
+    if info is None:
+        info = _parse_request(method, path, watch)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = info
+    return info
+
+
+def _parse_request(method: str, path: str, watch: bool) -> RequestInfo:
     parts = [p for p in path.split("/") if p]
     n = len(parts)
     if n == 0:
