@@ -687,3 +687,19 @@ def test_malformed_watch_line_is_reported(wire: str) -> None:
         return seen
 
     assert run(clock, main) == ["ADDED"]
+
+
+def test_proxy_environment_selects_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lean transport does not talk to proxies: a proxy variable that applies to the
+    server sends requests through httpx (which honours it); NO_PROXY keeps the lean path."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.lower(), raising=False)
+    assert HTTPClient(SERVER).transport is not None
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    proxied = HTTPClient(SERVER)
+    assert proxied.transport is None
+    assert proxied.headers["Accept"] == "application/json"
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert HTTPClient(SERVER).transport is not None
+    assert HTTPClient("https://127.0.0.1:6443").transport is not None  # no HTTPS_PROXY
