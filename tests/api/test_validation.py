@@ -897,3 +897,83 @@ def test_every_schema_volume_source_is_a_volume_type() -> None:
     assert _causes(two) == [
         ("spec.volumes[0].iscsi", "Forbidden: may not specify more than 1 volume type")
     ]
+
+
+# ------------------------------------------------------------------------------ pod spec memo
+# validate_pod_spec memoises its errors by the spec's content; the memo must be invisible.
+
+
+def _spec_variants() -> list[dict]:  # type: ignore[type-arg]
+    """Pod specs of many shapes, valid and broken, with look-alikes (same JSON text but for
+    the type of one value, or of the same values in another key order)."""
+    from kcore.testing.clusters import random_pods
+
+    specs: list[dict] = [copy.deepcopy(p["spec"]) for p in random_pods(11, 40)]  # type: ignore[type-arg]
+    broken = copy.deepcopy(specs[0])
+    broken["containers"][0]["resources"]["requests"]["cpu"] = "-1"
+    broken["restartPolicy"] = "Sometimes"
+    specs.append(broken)
+    specs.append({**copy.deepcopy(broken), "dnsPolicy": "Nope"})
+    reordered = dict(reversed(list(copy.deepcopy(broken).items())))
+    specs.append(reordered)
+    as_float = copy.deepcopy(specs[0])
+    as_float["activeDeadlineSeconds"] = -1.0  # "Invalid value: -1.0: ..."
+    as_int = copy.deepcopy(specs[0])
+    as_int["activeDeadlineSeconds"] = -1  # "Invalid value: -1: ..."
+    as_bool = copy.deepcopy(specs[0])
+    as_bool["activeDeadlineSeconds"] = True  # "Invalid value: true: ..."
+    as_one = copy.deepcopy(specs[0])
+    as_one["activeDeadlineSeconds"] = 1  # valid
+    specs += [as_float, as_int, as_bool, as_one, {"containers": []}, {}]
+    return specs
+
+
+def _reference(spec: object, path: str, for_pod: bool) -> list:  # type: ignore[type-arg]
+    from kcore.api import validation
+
+    errs = validation._Errs("Pod", "p")
+    validation._validate_pod_spec(spec, path, errs, for_pod)
+    return list(errs.causes)
+
+
+@pytest.mark.parametrize("for_pod", [True, False])
+def test_pod_spec_memo_gives_the_uncached_errors(for_pod: bool) -> None:
+    """Every spec, validated twice (a miss, then a hit) among its look-alikes, gives exactly
+    the causes of the unmemoised validation, in order."""
+    from kcore.api import validation
+
+    validation._POD_SPEC_ERRORS.clear()
+    specs = _spec_variants()
+    for _ in range(2):
+        for spec in specs:
+            errs = validation._Errs("Pod", "p")
+            errs.required("before")  # causes appended earlier are kept, not replayed
+            validation.validate_pod_spec(spec, "spec", errs, for_pod)
+            assert errs.causes[1:] == _reference(spec, "spec", for_pod)
+            assert errs.causes[0].field == "before"
+    assert validation._POD_SPEC_ERRORS  # the memo was used
+    broken = specs[40]
+    assert _reference(broken, "spec", for_pod)  # and errors were replayed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param({"containers": ({"name": "c", "image": "i"},)}, id="tuple"),
+        pytest.param({"terminationGracePeriodSeconds": float("nan")}, id="nan"),
+        pytest.param({"terminationGracePeriodSeconds": float("inf")}, id="inf"),
+        pytest.param({"nodeName": type("S", (str,), {})("n")}, id="str-subclass"),
+        pytest.param({1: "x"}, id="non-string-key"),
+        pytest.param({"priority": 2**70}, id="huge-int"),
+    ],
+)
+def test_pod_spec_memo_ignores_values_json_cannot_tell_apart(value: dict) -> None:  # type: ignore[type-arg]
+    """NaN would look like null, a tuple like a list, a str subclass like a str: such specs
+    are validated without the memo."""
+    from kcore.api import validation
+
+    assert validation._plain_digest(value) is None
+    assert validation._plain_digest({"terminationGracePeriodSeconds": None}) is not None
+    errs = validation._Errs("Pod", "p")
+    validation.validate_pod_spec(value, "spec", errs)
+    assert errs.causes == _reference(value, "spec", True)

@@ -15,8 +15,11 @@ follow Kubernetes 1.32.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
+
+import orjson
 
 from kcore.api import meta as m
 from kcore.api.errors import FieldErrors, StatusCause
@@ -911,7 +914,65 @@ def _validate_dns_config(cfg: Any, policy: Any, path: str, errs: _Errs) -> None:
 
 
 def validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool = True) -> None:
-    """``ValidatePodSpec`` (``for_pod=False`` for templates: images may be empty there)."""
+    """``ValidatePodSpec`` (``for_pod=False`` for templates: images may be empty there).
+
+    The errors depend only on the arguments, so they are memoised by the spec's content
+    (pods created from one template share a spec): see :func:`_plain_digest`.
+    """
+    digest = _plain_digest(spec)
+    if digest is None:
+        _validate_pod_spec(spec, path, errs, for_pod)
+        return
+    key = (digest, path, for_pod)
+    cached = _POD_SPEC_ERRORS.get(key)
+    if cached is None:
+        start = len(errs.causes)
+        _validate_pod_spec(spec, path, errs, for_pod)
+        if len(_POD_SPEC_ERRORS) >= _POD_SPEC_ERRORS_MAX:
+            _POD_SPEC_ERRORS.clear()
+        _POD_SPEC_ERRORS[key] = tuple(errs.causes[start:])
+    elif cached:
+        errs.causes.extend(cached)
+
+
+# _POD_SPEC_ERRORS: (spec digest, path, for_pod) -> the causes validate_pod_spec appends
+# (StatusCause is immutable). Bounded: cleared when full.
+_POD_SPEC_ERRORS: dict[tuple[bytes, str, bool], tuple[StatusCause, ...]] = {}
+_POD_SPEC_ERRORS_MAX = 1024
+_SCALAR_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_digest(value: Any) -> bytes | None:
+    """A key equal for two values exactly when validation cannot tell them apart: the JSON
+    text of a value made only of dicts (string keys), lists, strings, ints, bools, ``None``
+    and finite floats; ``None`` (no key) for anything else (tuples, subclasses, NaN, ...),
+    which JSON could not tell apart from what it resembles."""
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v = pop()
+        t = type(v)
+        if t in _SCALAR_TYPES:
+            continue
+        if t is dict:
+            for k, x in v.items():
+                if type(k) is not str:
+                    return None
+                push(x)
+        elif t is list:
+            stack.extend(v)
+        elif t is float:
+            if not math.isfinite(v):
+                return None
+        else:
+            return None
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits, a lone surrogate
+        return None
+
+
+def _validate_pod_spec(spec: Any, path: str, errs: _Errs, for_pod: bool) -> None:
     if not isinstance(spec, Mapping):
         errs.required(path)
         return
