@@ -146,3 +146,148 @@ def test_topology_spread_batch(benchmark, cluster: Scheduler, cached: bool) -> N
     assert r.scheduled == 200
     zones = np.bincount(np.asarray(r.node_index) % 3, minlength=3)  # node-i is in zone i % 3
     assert zones.max() - zones.min() <= 1
+
+
+# --- pod conversion: Kubernetes-shaped dicts vs a compiled PodBatch ---------------------------
+# The same cycles (a full pass over a small cluster, equivalence cache off so that every variant
+# runs the same cycle), fed with dicts (converted and compiled per pod, as a component fed by
+# informers does) or with copies of a PodBatch (converted once): the difference is the cost of
+# conversion. "replicas" share one spec (a ReplicaSet's pods: the compiled spec is reused),
+# "distinct" differ by a label each (every pod is compiled).
+
+CONVERSION_PODS = 2000
+
+
+def typical_pod(i: int, *, distinct: bool = False, affinity: bool = False) -> dict:
+    """A Deployment's pod as an informer delivers it: two containers with requests and limits,
+    labels, an owner, the default tolerations, defaulted fields the scheduler does not read."""
+    labels = {"app": "web", "tier": "frontend", "pod-template-hash": "5d8f7c9b6"}
+    if distinct:
+        labels["idx"] = str(i)
+    spec: dict = {
+        "containers": [
+            {
+                "name": "app",
+                "image": "registry.k8s.io/nginx:1.25",
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                },
+                "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+            },
+            {
+                "name": "proxy",
+                "image": "envoyproxy/envoy:v1.30",
+                "resources": {
+                    "requests": {"cpu": "50m", "memory": "64Mi"},
+                    "limits": {"memory": "128Mi"},
+                },
+            },
+        ],
+        "tolerations": [
+            {
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            },
+            {
+                "key": "node.kubernetes.io/unreachable",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            },
+        ],
+        "schedulerName": "default-scheduler",
+        "priority": 0,
+        "restartPolicy": "Always",
+        "dnsPolicy": "ClusterFirst",
+        "serviceAccountName": "default",
+    }
+    if affinity:
+        spec["affinity"] = {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "topology.kubernetes.io/zone",
+                                    "operator": "In",
+                                    "values": ["zone-0", "zone-1", "zone-2"],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            },
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "labelSelector": {"matchLabels": {"app": "web"}},
+                            "topologyKey": "kubernetes.io/hostname",
+                        },
+                    }
+                ]
+            },
+        }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"web-5d8f7c9b6-{i}",
+            "namespace": "default",
+            "uid": f"6f1c2a9e-0000-4000-8000-{i:012d}",
+            "labels": labels,
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": "web-5d8f7c9b6",
+                    "uid": "0b7d3c55-1111-4000-8000-000000000000",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": spec,
+        "status": {"phase": "Pending"},
+    }
+
+
+@pytest.fixture(scope="module")
+def small_cluster() -> Scheduler:
+    s = Scheduler(seed=1)
+    s._native.set_equivalence_cache(False)
+    for i in range(50):
+        node = basic_node(i)
+        node["status"]["allocatable"] = {"cpu": "1000", "memory": "4000Gi", "pods": "5000"}
+        s.add_node(node)
+    return s
+
+
+CONVERSION = pytest.mark.parametrize(
+    ("distinct", "affinity"),
+    [(False, False), (True, False), (False, True)],
+    ids=["replicas", "distinct", "replicas-affinity"],
+)
+
+
+@pytest.mark.benchmark(group="conversion")
+@CONVERSION
+def test_dict_pods(benchmark, small_cluster: Scheduler, distinct: bool, affinity: bool) -> None:
+    pods = [
+        typical_pod(i, distinct=distinct, affinity=affinity) for i in range(CONVERSION_PODS)
+    ]
+    r = benchmark(small_cluster.dry_run, pods)
+    assert r.scheduled == CONVERSION_PODS
+    assert r[CONVERSION_PODS - 1].pod == f"default/web-5d8f7c9b6-{CONVERSION_PODS - 1}"
+
+
+@pytest.mark.benchmark(group="conversion")
+@pytest.mark.parametrize("affinity", [False, True], ids=["template", "template-affinity"])
+def test_pod_batch_copies(benchmark, small_cluster: Scheduler, affinity: bool) -> None:
+    batch = PodBatch.from_template(typical_pod(0, affinity=affinity), CONVERSION_PODS)
+    r = benchmark(small_cluster.dry_run, batch)
+    assert r.scheduled == CONVERSION_PODS

@@ -7,7 +7,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['AlreadyExistsError', 'InvalidInputError', 'InvalidObjectError', 'NativeScheduler', 'NodeTableHandle', 'NotFoundError', 'PodAlreadyQueuedError', 'PodNotFoundError', 'PodTemplate', 'QueueReentrancyError', 'RowNames', 'SchedulingQueue', 'UnknownSchedulerError', 'match_cluster_events', 'parse_quantity', 'plugin_names', 'version']
+__all__: list[str] = ['AlreadyExistsError', 'InvalidInputError', 'InvalidObjectError', 'NativeScheduler', 'NodeTableHandle', 'NotFoundError', 'PodAlreadyQueuedError', 'PodKeys', 'PodNotFoundError', 'PodTemplate', 'QueueReentrancyError', 'RowNames', 'SchedulingQueue', 'UnknownSchedulerError', 'match_cluster_events', 'parse_quantity', 'plugin_names', 'version']
 class InvalidObjectError(ValueError):
     pass
 class InvalidInputError(InvalidObjectError):
@@ -45,6 +45,18 @@ class RowNames:
     def __len__(self) -> int:
         """
         Number of rows.
+        """
+class PodKeys:
+    """
+    The "namespace/name" of the pods of a batch, in order.
+    """
+    def __getitem__(self, index: typing.SupportsInt | typing.SupportsIndex) -> str:
+        """
+        The key of one pod.
+        """
+    def __len__(self) -> int:
+        """
+        Number of pods.
         """
 class NodeTableHandle:
     """

@@ -387,6 +387,9 @@ class Scheduler:
         self._pods: dict[tuple[str, str], Mapping[str, Any]] = {}
         self._template: tuple[str, Mapping[str, Any]] | None = None
         self._in_plugin_view: NodeTableView | None = None
+        # Python plugins read the pod in flight (``_current_pod``); without any, pods are not
+        # indexed by key before a batch.
+        self._python_plugins = False
         registry = registered_plugins()
         native_names = set(_native.plugin_names())
         native_profiles = []
@@ -401,6 +404,7 @@ class Scheduler:
                     raise ValueError(msg)
                 external[name] = _PythonPlugin(self, name, factory(p.plugin_args.get(name)))
             native_profiles.append(native_profile(p, external))
+            self._python_plugins = self._python_plugins or bool(external)
         self._native = _native.NativeScheduler(native_profiles, seed, self._match_scheduler_name)
 
     def responsible_for_pod(self, pod: Mapping[str, Any]) -> bool:
@@ -618,16 +622,15 @@ class Scheduler:
                 self._template = None
             return BatchResult(raw, pods.keys())
         pod_list: list[Any] = list(pods)
-        keys = []
-        for p in pod_list:
-            ns, name = _pod_key(p) if isinstance(p, Mapping) else ("", "")
-            keys.append(f"{ns}/{name}")
-            self._pods[(ns, name)] = p
+        if self._python_plugins:
+            for p in pod_list:
+                if isinstance(p, Mapping):
+                    self._pods[_pod_key(p)] = p
         try:
             raw = self._native.schedule_batch(pod_list, None, "", 0, True, dry_run)
         finally:
             self._pods.clear()
-        return BatchResult(raw, keys)
+        return BatchResult(raw, raw["keys"])
 
     def explain(self, pod: Mapping[str, Any]) -> Explanation:
         """Run one cycle and report everything; the state (and generator) are unchanged."""

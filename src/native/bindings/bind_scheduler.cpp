@@ -120,6 +120,12 @@ struct RowNames {
   std::shared_ptr<const std::vector<std::string>> names;
 };
 
+// The "namespace/name" of every pod of a batch given as a list, in order (Python strings are
+// made only for the entries looked up).
+struct PodKeys {
+  std::shared_ptr<const std::vector<std::string>> keys;
+};
+
 class PyExternalPlugin final : public ExternalPlugin {
  public:
   PyExternalPlugin(std::string name, py::object fn, const std::string* current)
@@ -425,7 +431,7 @@ class NativeScheduler {
   // --- scheduling ---
   ResultTuple schedule(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
-    Framework& fw = framework_for(spec, "");
+    Framework& fw = framework_for(spec);
     CycleResult res;
     std::string node;
     {
@@ -439,7 +445,7 @@ class NativeScheduler {
 
   StrDict explain(py::handle obj) {
     PodSpecIn spec = pod_from_object(obj);
-    Framework& fw = framework_for(spec, "");
+    Framework& fw = framework_for(spec);
     CycleResult res;
     CycleDetail det;
     {
@@ -455,7 +461,7 @@ class NativeScheduler {
   // Fidelity/explain with a state-changing option (used by the replay): schedules, returns detail.
   StrDict schedule_detail(py::handle obj, bool assume) {
     PodSpecIn spec = pod_from_object(obj);
-    Framework& fw = framework_for(spec, "");
+    Framework& fw = framework_for(spec);
     CycleResult res;
     CycleDetail det;
     {
@@ -478,23 +484,26 @@ class NativeScheduler {
                          std::int64_t count, bool assume, bool dry_run) {
     std::vector<PodSpecIn> specs;
     std::vector<Framework*> fws;  // the profile of every pod (validated before any cycle runs)
+    auto keys = std::make_shared<std::vector<std::string>>();
     const PodTemplate* t = nullptr;
     Framework* tfw = nullptr;
     if (!tmpl.is_none()) {
       t = tmpl.cast<const PodTemplate*>();
-      tfw = &framework_for(t->spec, "");
+      tfw = &framework_for(t->spec);
     } else {
-      py::list l = py::list(py::reinterpret_borrow<py::object>(pods));
+      py::list l = PyList_Check(pods.ptr()) ? py::reinterpret_borrow<py::list>(pods)
+                                            : py::list(py::reinterpret_borrow<py::object>(pods));
       specs.reserve(l.size());
       fws.reserve(l.size());
+      keys->reserve(l.size());
       for (std::size_t i = 0; i < l.size(); ++i) {
-        std::string where = "pods[" + std::to_string(i) + "]: ";
         try {
-          specs.push_back(pod_from_object(l[i]));
+          specs.push_back(pod_from_object(PyList_GET_ITEM(l.ptr(), static_cast<Py_ssize_t>(i))));
         } catch (const ConversionError& e) {
-          throw ConversionError(where + e.what());
+          throw ConversionError("pods[" + std::to_string(i) + "]: " + e.what());
         }
-        fws.push_back(&framework_for(specs.back(), where));
+        fws.push_back(&framework_for(specs.back(), static_cast<std::ptrdiff_t>(i)));
+        keys->push_back(specs.back().ns + "/" + specs.back().name);
       }
       count = static_cast<std::int64_t>(specs.size());
     }
@@ -565,9 +574,10 @@ class NativeScheduler {
               : py::object(py::none());
       fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims);
     }
-    return StrDict(py::dict("node_index"_a = node_index, "codes"_a = codes,
-                            "latency_ns"_a = latency, "node_names"_a = RowNames{names},
-                            "failures"_a = fails));
+    py::dict out("node_index"_a = node_index, "codes"_a = codes, "latency_ns"_a = latency,
+                 "node_names"_a = RowNames{names}, "failures"_a = fails);
+    if (!t) out["keys"] = PodKeys{std::move(keys)};
+    return StrDict(out);
   }
 
   // --- snapshot ---
@@ -581,7 +591,7 @@ class NativeScheduler {
     PodSpecIn spec = pod_from_object(obj);
     int id = native_plugin_id(plugin);
     if (id < 0) throw py::value_error("unknown plugin '" + plugin + "'");
-    Framework& fw = framework_for(spec, "");
+    Framework& fw = framework_for(spec);
     std::lock_guard<std::recursive_mutex> lk(mu_);
     auto v = fw.debug_filter(cache_.compile_pod(spec), id);
     return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
@@ -591,7 +601,7 @@ class NativeScheduler {
     PodSpecIn spec = pod_from_object(obj);
     int id = native_plugin_id(plugin);
     if (id < 0) throw py::value_error("unknown plugin '" + plugin + "'");
-    Framework& fw = framework_for(spec, "");
+    Framework& fw = framework_for(spec);
     std::lock_guard<std::recursive_mutex> lk(mu_);
     std::string error;
     auto v = fw.debug_score(cache_.compile_pod(spec), id, normalized, &error);
@@ -640,18 +650,21 @@ class NativeScheduler {
   }
 
   // The framework of the profile that schedules `spec` (its spec.schedulerName, "" meaning
-  // default-scheduler). Throws UnknownScheduler, prefixed by `where`, when no profile serves it.
-  Framework& framework_for(const PodSpecIn& spec, const std::string& where) {
+  // default-scheduler). Throws UnknownScheduler (prefixed "pods[index]: " for an item of a
+  // batch) when no profile serves it.
+  Framework& framework_for(const PodSpecIn& spec, std::ptrdiff_t index = -1) {
     if (!match_scheduler_name_) return *profiles_.front().fw;
-    const std::string& want =
-        spec.scheduler_name.empty() ? std::string("default-scheduler") : spec.scheduler_name;
+    std::string_view want = spec.scheduler_name.empty() ? std::string_view("default-scheduler")
+                                                        : std::string_view(spec.scheduler_name);
     for (auto& p : profiles_) {
       if (p.scheduler_name == want) return *p.fw;
     }
     std::string known;
     for (const auto& p : profiles_) known += (known.empty() ? "'" : ", '") + p.scheduler_name + "'";
+    std::string where = index >= 0 ? "pods[" + std::to_string(index) + "]: " : std::string();
     throw UnknownScheduler(where + "pod '" + spec.ns + "/" + spec.name + "': spec.schedulerName '" +
-                           want + "' is not served by this scheduler (profiles: " + known + ")");
+                           std::string(want) +
+                           "' is not served by this scheduler (profiles: " + known + ")");
   }
 
   // What a cycle changes besides the cluster state: every profile's tie-breaking generator and
@@ -677,7 +690,7 @@ class NativeScheduler {
                       CycleDetail* det) {
     std::string key = ns + "/" + name;
     if (cache_.has_pod(key)) throw AlreadyExists("pod '" + key + "' already exists");
-    PodInfoPtr info = compiled ? *compiled : cache_.compile_pod(spec);
+    PodInfoPtr info = compiled ? *compiled : cache_.compile_pod_shared(spec);
     current_name_ = name;
     CycleResult res = fw.schedule(info, det, key);
     if (res.code == Code::kSuccess && assume) cache_.add_pod_as(info, ns, name, uid, res.row, true);
@@ -806,6 +819,21 @@ void register_scheduler(py::module_& m) {
             return (*r.names)[static_cast<std::size_t>(i)];
           },
           "row"_a, R"pbdoc(Node name of a row ("" for a free row).)pbdoc");
+
+  py::class_<PodKeys>(m, "PodKeys",
+                      R"pbdoc(The "namespace/name" of the pods of a batch, in order.)pbdoc")
+      .def(
+          "__len__", [](const PodKeys& k) { return k.keys->size(); },
+          R"pbdoc(Number of pods.)pbdoc")
+      .def(
+          "__getitem__",
+          [](const PodKeys& k, py::ssize_t i) {
+            auto n = static_cast<py::ssize_t>(k.keys->size());
+            if (i < 0) i += n;
+            if (i < 0 || i >= n) throw py::index_error("pod index out of range");
+            return (*k.keys)[static_cast<std::size_t>(i)];
+          },
+          "index"_a, R"pbdoc(The key of one pod.)pbdoc");
 
   py::class_<SnapshotHandle>(m, "NodeTableHandle",
                              R"pbdoc(Immutable NodeTable snapshot; owns the column buffers.)pbdoc")

@@ -417,7 +417,17 @@ struct Framework::Impl {
     reason_ids.emplace(std::move(key), id);
     return id;
   }
-  std::int32_t intern_reason(const char* r) { return intern_reasons({std::string(r)}); }
+  // The id of a one-reason set named by a string constant, memoised by address (a cycle asks
+  // for several per filter; building the key each time showed up in profiles).
+  std::int32_t intern_reason(const char* r) {
+    for (const auto& [p, id] : reason_memo) {
+      if (p == r) return id;
+    }
+    std::int32_t id = intern_reasons({std::string(r)});
+    reason_memo.emplace_back(r, id);
+    return id;
+  }
+  std::vector<std::pair<const char*, std::int32_t>> reason_memo;
 
   void ensure_scratch() {
     std::size_t cap = c.table().capacity;

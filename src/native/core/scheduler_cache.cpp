@@ -4,6 +4,7 @@
 #include "kcore/scheduler_cache.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "kcore/validation.hpp"
@@ -27,29 +28,6 @@ std::uint8_t effect_of(const std::string& e) {
   if (e == "PreferNoSchedule") return kPreferNoSchedule;
   if (e == "NoExecute") return kNoExecute;
   return kEffectOther;
-}
-
-using ResMap = std::map<std::int32_t, std::int64_t>;
-
-std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what) {
-  std::int64_t r;
-  if (__builtin_add_overflow(a, b, &r)) throw InvalidInput(what + ": request overflows int64");
-  return r;
-}
-
-void add_into(ResMap& m, const ResMap& o, const std::string& what) {
-  for (const auto& [k, v] : o) m[k] = checked_add(m[k], v, what);
-}
-
-void max_into(ResMap& m, const ResMap& o) {
-  for (const auto& [k, v] : o) {
-    auto it = m.find(k);
-    if (it == m.end()) {
-      m[k] = v;
-    } else if (v > it->second) {
-      it->second = v;
-    }
-  }
 }
 
 std::string normalized_image(const std::string& image) {
@@ -413,7 +391,7 @@ void SchedulerCache::compile_affinity_term(const PodAffinityTermSpec& t, const s
 
 PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   auto p = std::make_shared<PodInfo>();
-  const std::string who = "pod '" + spec.ns + "/" + spec.name + "'";
+  auto who = [&spec] { return "pod '" + spec.ns + "/" + spec.name + "'"; };  // errors only
   if (spec.name.empty()) throw InvalidInput("pod: metadata.name is required");
   p->ns_name = spec.ns;
   p->name = spec.name;
@@ -424,74 +402,102 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   p->nominated_node_name = spec.nominated_node_name;
 
   // --- requests (component-helpers resource.PodRequests) ---
-  auto container_map = [&](const ContainerSpec& c, bool nonzero, const std::string& path) {
-    ResMap m;
+  // Dense per-resource sums (index = resource index, absent = 0: every amount is >= 0), in two
+  // lanes computed in one pass: actual requests and the scoring variant in which a container
+  // without a cpu (memory) request asks for 100m (200Mi).
+  struct Lanes {
+    std::vector<std::int64_t> a, z;
+  };
+  auto checked_add_ = [&who](std::int64_t x, std::int64_t y) {
+    std::int64_t r;
+    if (__builtin_add_overflow(x, y, &r)) throw InvalidInput(who() + ": request overflows int64");
+    return r;
+  };
+  auto at = [](std::vector<std::int64_t>& v, std::size_t r) -> std::int64_t& {
+    if (v.size() <= r) v.resize(r + 1, 0);
+    return v[r];
+  };
+  auto add_into = [&](Lanes& m, const Lanes& o) {
+    for (std::size_t r = 0; r < o.a.size(); ++r)
+      if (o.a[r] != 0) at(m.a, r) = checked_add_(at(m.a, r), o.a[r]);
+    for (std::size_t r = 0; r < o.z.size(); ++r)
+      if (o.z[r] != 0) at(m.z, r) = checked_add_(at(m.z, r), o.z[r]);
+  };
+  auto max_into = [&](Lanes& m, const Lanes& o) {
+    for (std::size_t r = 0; r < o.a.size(); ++r) at(m.a, r) = std::max(at(m.a, r), o.a[r]);
+    for (std::size_t r = 0; r < o.z.size(); ++r) at(m.z, r) = std::max(at(m.z, r), o.z[r]);
+  };
+  Lanes c;
+  c.a.reserve(res_.size() + 2);
+  c.z.reserve(res_.size() + 2);
+  auto container_lanes = [&](const ContainerSpec& ct, const char* list, std::size_t i) {
+    c.a.assign(c.a.size(), 0);
+    c.z.assign(c.z.size(), 0);
     bool has_cpu = false, has_mem = false;
-    for (const auto& [name, v] : c.requests) {
-      if (v < 0)
-        throw InvalidInput(who + ": " + path + ".resources.requests." + name + " is negative");
-      if (name == "cpu") has_cpu = true;
-      if (name == "memory") has_mem = true;
+    for (const auto& [name, v] : ct.requests) {
+      if (v < 0) {
+        throw InvalidInput(who() + ": spec." + list + "[" + std::to_string(i) +
+                           "].resources.requests." + name + " is negative");
+      }
+      const std::string_view nv(name);
+      if (nv == "cpu") has_cpu = true;
+      if (nv == "memory") has_mem = true;
       std::int32_t r = resource_index(name);
       if (r < 0 || r == kResPods) continue;
-      m[r] = checked_add(m[r], v, who);
+      auto ri = static_cast<std::size_t>(r);
+      at(c.a, ri) = checked_add_(at(c.a, ri), v);
+      at(c.z, ri) = checked_add_(at(c.z, ri), v);
     }
-    if (nonzero) {
-      if (!has_cpu) m[kResCpu] = kDefaultMilliCPU;
-      if (!has_mem) m[kResMemory] = kDefaultMemory;
-    }
-    return m;
+    if (!has_cpu) at(c.z, kResCpu) = kDefaultMilliCPU;
+    if (!has_mem) at(c.z, kResMemory) = kDefaultMemory;
   };
-  auto aggregate = [&](bool nonzero) {
-    ResMap reqs;
-    for (std::size_t i = 0; i < spec.containers.size(); ++i) {
-      add_into(
-          reqs,
-          container_map(spec.containers[i], nonzero, "spec.containers[" + std::to_string(i) + "]"),
-          who);
-    }
-    ResMap restartable, init_max;
+  Lanes reqs;
+  for (std::size_t i = 0; i < spec.containers.size(); ++i) {
+    container_lanes(spec.containers[i], "containers", i);
+    add_into(reqs, c);
+  }
+  if (!spec.init_containers.empty()) {
+    Lanes restartable, init_max, step;
     for (std::size_t i = 0; i < spec.init_containers.size(); ++i) {
-      ResMap c = container_map(spec.init_containers[i], nonzero,
-                               "spec.initContainers[" + std::to_string(i) + "]");
+      container_lanes(spec.init_containers[i], "initContainers", i);
       if (spec.init_containers[i].restartable) {
-        add_into(reqs, c, who);
-        add_into(restartable, c, who);
+        add_into(reqs, c);
+        add_into(restartable, c);
         max_into(init_max, restartable);
       } else {
-        ResMap step = c;
-        add_into(step, restartable, who);
+        step = c;
+        add_into(step, restartable);
         max_into(init_max, step);
       }
     }
     max_into(reqs, init_max);
-    for (const auto& [name, v] : spec.pod_requests) {
-      if (v < 0) throw InvalidInput(who + ": spec.resources.requests." + name + " is negative");
-      if (name == "cpu" || name == "memory" || starts_with(name, "hugepages-")) {
-        std::int32_t r = resource_index(name);
-        if (r >= 0) reqs[r] = v;
-      }
-    }
-    for (const auto& [name, v] : spec.overhead) {
-      if (v < 0) throw InvalidInput(who + ": spec.overhead." + name + " is negative");
+  }
+  for (const auto& [name, v] : spec.pod_requests) {
+    if (v < 0) throw InvalidInput(who() + ": spec.resources.requests." + name + " is negative");
+    if (name == "cpu" || name == "memory" || starts_with(name, "hugepages-")) {
       std::int32_t r = resource_index(name);
-      if (r < 0 || r == kResPods) continue;
-      reqs[r] = checked_add(reqs[r], v, who);
+      if (r >= 0)
+        at(reqs.a, static_cast<std::size_t>(r)) = at(reqs.z, static_cast<std::size_t>(r)) = v;
     }
-    return reqs;
-  };
-  ResMap actual = aggregate(false);
-  ResMap nz = aggregate(true);
-  for (const auto& [r, v] : actual) {
-    if (v == 0) continue;
-    p->requests.emplace_back(r, v);
+  }
+  for (const auto& [name, v] : spec.overhead) {
+    if (v < 0) throw InvalidInput(who() + ": spec.overhead." + name + " is negative");
+    std::int32_t r = resource_index(name);
+    if (r < 0 || r == kResPods) continue;
+    auto ri = static_cast<std::size_t>(r);
+    at(reqs.a, ri) = checked_add_(at(reqs.a, ri), v);
+    at(reqs.z, ri) = checked_add_(at(reqs.z, ri), v);
+  }
+  for (std::size_t r = 0; r < reqs.a.size(); ++r) {
+    if (reqs.a[r] == 0) continue;
+    p->requests.emplace_back(static_cast<std::int32_t>(r), reqs.a[r]);
     p->requests_nothing = false;
   }
-  p->req_cpu = actual.count(kResCpu) ? actual[kResCpu] : 0;
-  p->req_mem = actual.count(kResMemory) ? actual[kResMemory] : 0;
-  p->req_eph = actual.count(kResEphemeral) ? actual[kResEphemeral] : 0;
-  p->nonzero_cpu = nz.count(kResCpu) ? nz[kResCpu] : 0;
-  p->nonzero_mem = nz.count(kResMemory) ? nz[kResMemory] : 0;
+  p->req_cpu = at(reqs.a, kResCpu);
+  p->req_mem = at(reqs.a, kResMemory);
+  p->req_eph = at(reqs.a, kResEphemeral);
+  p->nonzero_cpu = at(reqs.z, kResCpu);
+  p->nonzero_mem = at(reqs.z, kResMemory);
 
   // --- node affinity ---
   p->has_node_selector = spec.has_node_selector;
@@ -561,7 +567,7 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
     } else if (ts.op.empty() || ts.op == "Equal") {
       t.exists = false;
     } else {
-      throw InvalidInput(who + ": spec.tolerations[" + std::to_string(i) +
+      throw InvalidInput(who() + ": spec.tolerations[" + std::to_string(i) +
                          "].operator: unsupported value '" + ts.op + "' (Exists or Equal)");
     }
     t.value = str_.intern(ts.value);
@@ -605,7 +611,7 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   for (std::size_t i = 0; i < spec.spread.size(); ++i) {
     const auto& cs = spec.spread[i];
     if (cs.max_skew <= 0) {
-      throw InvalidInput(who + ": spec.topologySpreadConstraints[" + std::to_string(i) +
+      throw InvalidInput(who() + ": spec.topologySpreadConstraints[" + std::to_string(i) +
                          "].maxSkew must be greater than zero");
     }
     SpreadConstraint c;
@@ -660,10 +666,13 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   // Equivalence signature: every input of filters and scores except the pod's identity.
   {
     std::string& g = p->signature;
+    // Fixed-width binary fields (8 bytes each): cheaper than decimal text and unambiguous.
     auto add = [&g](std::int64_t v) {
-      g += std::to_string(v);
-      g += ',';
+      char b[sizeof v];
+      std::memcpy(b, &v, sizeof v);
+      g.append(b, sizeof v);
     };
+    g.reserve(256);
     add(p->ns);
     for (const auto& [k, v] : p->labels) {
       add(k);
@@ -754,6 +763,90 @@ PodInfoPtr SchedulerCache::compile_pod(const PodSpecIn& spec) {
   p->terminating_by_preemption = spec.terminating_by_preemption;
   p->start_time_ns = spec.start_time_ns;
   return p;
+}
+
+namespace {
+
+// A hash of the scheduling content of a pod (not its name or uid); equal content, equal hash.
+// It covers the fields that tell replicas of different controllers apart; template_equal
+// decides.
+std::size_t template_hash(const PodSpecIn& s) {
+  std::size_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](std::size_t v) { h = (h ^ v) * 0x100000001b3ULL + (h >> 29); };
+  auto str = [&mix](const std::string& v) { mix(std::hash<std::string_view>{}(v)); };
+  str(s.ns);
+  for (const auto& [k, v] : s.labels) {
+    str(k);
+    str(v);
+  }
+  if (s.controller) str(s.controller->name);
+  str(s.node_name);
+  for (const auto* list : {&s.containers, &s.init_containers}) {
+    mix(list->size());
+    for (const auto& c : *list) {
+      str(c.image);
+      for (const auto& [n, v] : c.requests) mix(static_cast<std::size_t>(v));
+    }
+  }
+  mix(s.tolerations.size());
+  mix(s.spread.size());
+  mix(s.node_selector.size() + 31 * s.node_affinity.required_terms.size());
+  mix(s.affinity_required.size() + 31 * s.anti_required.size());
+  mix(static_cast<std::size_t>(s.priority));
+  mix(static_cast<std::size_t>(s.start_time_ns));
+  str(s.nominated_node_name);
+  return h;
+}
+
+bool template_equal(const PodSpecIn& a, const PodSpecIn& b) {
+  return a.ns == b.ns && a.labels == b.labels && a.node_name == b.node_name &&
+         a.controller == b.controller && a.containers == b.containers &&
+         a.init_containers == b.init_containers && a.overhead == b.overhead &&
+         a.pod_requests == b.pod_requests && a.has_node_selector == b.has_node_selector &&
+         a.node_selector == b.node_selector && a.node_affinity == b.node_affinity &&
+         a.tolerations == b.tolerations && a.spread == b.spread &&
+         a.affinity_required == b.affinity_required &&
+         a.affinity_preferred == b.affinity_preferred && a.anti_required == b.anti_required &&
+         a.anti_preferred == b.anti_preferred && a.has_pod_affinity == b.has_pod_affinity &&
+         a.has_pod_anti_affinity == b.has_pod_anti_affinity && a.priority == b.priority &&
+         a.preempt_never == b.preempt_never && a.terminating == b.terminating &&
+         a.terminating_by_preemption == b.terminating_by_preemption &&
+         a.start_time_ns == b.start_time_ns && a.nominated_node_name == b.nominated_node_name &&
+         a.scheduler_name == b.scheduler_name;
+}
+
+}  // namespace
+
+PodInfoPtr SchedulerCache::compile_pod_shared(const PodSpecIn& spec) {
+  const std::size_t h = template_hash(spec);
+  const std::uint64_t now = ++template_clock_;
+  for (Template& t : templates_) {
+    if (t.hash != h || !template_equal(t.spec, spec)) continue;
+    t.used = now;
+    return t.info;
+  }
+  PodInfoPtr info = compile_pod(spec);
+  // A content is kept from its second sighting on (replicas arrive in groups), so pods that all
+  // differ cost no copies. `seen_` holds recent hashes of contents not kept.
+  auto seen = std::find(seen_.begin(), seen_.end(), h);
+  if (seen == seen_.end()) {
+    seen_[seen_next_] = h;
+    seen_next_ = (seen_next_ + 1) % seen_.size();
+    return info;
+  }
+  *seen = 0;
+  if (templates_.size() < kTemplates) {
+    templates_.push_back(Template{h, now, spec, info});
+  } else {
+    auto lru =
+        std::min_element(templates_.begin(), templates_.end(),
+                         [](const Template& a, const Template& b) { return a.used < b.used; });
+    lru->hash = h;
+    lru->used = now;
+    lru->spec = spec;
+    lru->info = info;
+  }
+  return info;
 }
 
 std::int32_t SchedulerCache::slot_of(const std::string& key) const {

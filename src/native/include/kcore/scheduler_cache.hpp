@@ -2,6 +2,7 @@
 // SchedulerCache: the mutable cluster state of one scheduler (nodes, bound/assumed pods,
 // namespaces, the objects default spreading and preemption read) with the NodeTable columns and
 // the incremental indexes the plugins aggregate from. Not thread-safe: the owner serialises calls.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -121,6 +122,12 @@ class SchedulerCache {
   // --- pods --------------------------------------------------------------------------------
   // Compiles a pod (interning its strings). Throws InvalidInput on bad input.
   PodInfoPtr compile_pod(const PodSpecIn& spec);
+  // compile_pod for a pod whose identity the caller passes on separately (a scheduling cycle):
+  // returns the PodInfo compiled for an earlier pod with the same scheduling content (the spec
+  // but metadata.name and metadata.uid) when one of the last kTemplates is, so replicas of one
+  // controller compile once. A shared PodInfo's name and uid are those of the first pod.
+  PodInfoPtr compile_pod_shared(const PodSpecIn& spec);
+  static constexpr std::size_t kTemplates = 16;
   // Adds a pod bound (or assumed) to `node_name`. Throws NotFound / AlreadyExists.
   void add_pod(const PodInfoPtr& pod, const std::string& node_name, bool assumed);
   // Same, with an explicit identity (batches share one compiled PodInfo across copies).
@@ -272,6 +279,19 @@ class SchedulerCache {
   std::vector<std::int32_t> dirty_log_;
   std::uint64_t dirty_base_ = 0;
   Nominator nominator_;
+  // compile_pod_shared's memo (least recently used out): content hash, last use, the spec and
+  // its PodInfo. Compiled PodInfos stay valid: they hold interned ids, which never change
+  // meaning.
+  struct Template {
+    std::size_t hash = 0;
+    std::uint64_t used = 0;
+    PodSpecIn spec;
+    PodInfoPtr info;
+  };
+  std::vector<Template> templates_;
+  std::uint64_t template_clock_ = 0;
+  std::array<std::size_t, 64> seen_{};  // hashes of contents compiled once (ring)
+  std::size_t seen_next_ = 0;
 };
 
 }  // namespace kcore

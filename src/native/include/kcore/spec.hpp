@@ -22,6 +22,7 @@ struct RequirementSpec {
   SelOp op = SelOp::kIn;
   std::vector<std::string> values;
   bool values_nil = false;  // "values" absent or null (a nil slice in Go; error messages only)
+  bool operator==(const RequirementSpec&) const = default;
 };
 
 // metav1.LabelSelector; `present` false means a nil selector (matches nothing).
@@ -29,16 +30,19 @@ struct LabelSelectorSpec {
   bool present = false;
   StringPairs match_labels;
   std::vector<RequirementSpec> match_expressions;
+  bool operator==(const LabelSelectorSpec&) const = default;
 };
 
 struct NodeSelectorTermSpec {
   std::vector<RequirementSpec> match_expressions;
   std::vector<RequirementSpec> match_fields;
+  bool operator==(const NodeSelectorTermSpec&) const = default;
 };
 
 struct PreferredSchedulingTermSpec {
   std::int32_t weight = 0;
   NodeSelectorTermSpec preference;
+  bool operator==(const PreferredSchedulingTermSpec&) const = default;
 };
 
 struct NodeAffinitySpec {
@@ -46,6 +50,7 @@ struct NodeAffinitySpec {
   std::vector<NodeSelectorTermSpec> required_terms;
   bool has_preferred = false;  // preferredDuringScheduling... present (even if empty)
   std::vector<PreferredSchedulingTermSpec> preferred;
+  bool operator==(const NodeAffinitySpec&) const = default;
 };
 
 struct TolerationSpec {
@@ -53,18 +58,21 @@ struct TolerationSpec {
   std::string op;  // "Exists" or "Equal" ("" = Equal)
   std::string value;
   std::string effect;  // "" = all effects
+  bool operator==(const TolerationSpec&) const = default;
 };
 
 struct TaintSpec {
   std::string key;
   std::string value;
   std::string effect;
+  bool operator==(const TaintSpec&) const = default;
 };
 
 struct PortSpec {
   std::string host_ip;
   std::string protocol;
   std::int32_t host_port = 0;
+  bool operator==(const PortSpec&) const = default;
 };
 
 struct ContainerSpec {
@@ -73,6 +81,7 @@ struct ContainerSpec {
   ResourceList requests;        // only keys present in resources.requests
   std::vector<PortSpec> ports;  // entries with hostPort > 0 only
   bool restartable = false;     // init container with restartPolicy: Always (sidecar)
+  bool operator==(const ContainerSpec&) const = default;
 };
 
 struct TopologySpreadConstraintSpec {
@@ -84,6 +93,7 @@ struct TopologySpreadConstraintSpec {
   bool honor_node_affinity = true;  // nodeAffinityPolicy (default Honor)
   bool honor_node_taints = false;   // nodeTaintsPolicy (default Ignore)
   std::vector<std::string> match_label_keys;
+  bool operator==(const TopologySpreadConstraintSpec&) const = default;
 };
 
 struct PodAffinityTermSpec {
@@ -92,12 +102,14 @@ struct PodAffinityTermSpec {
   LabelSelectorSpec namespace_selector;
   std::string topology_key;
   std::int32_t weight = 0;  // preferred terms only
+  bool operator==(const PodAffinityTermSpec&) const = default;
 };
 
 struct OwnerRefSpec {
   std::string api_version;
   std::string kind;
   std::string name;
+  bool operator==(const OwnerRefSpec&) const = default;
 };
 
 constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::max();
