@@ -50,26 +50,25 @@ class Path {
   X(affinity)                                                                                      \
   X(allocatable)                                                                                   \
   X(apiVersion)                                                                                    \
-  X(capacity) X(conditions) X(containerPort) X(containers) X(controller) X(deletionTimestamp)      \
-      X(disruptedPods) X(disruptionsAllowed) X(effect) X(hostIP) X(hostPort) X(image) X(images)    \
-          X(initContainers) X(key) X(kind) X(labelSelector) X(labels) X(matchExpressions)          \
-              X(matchFields) X(matchLabelKeys) X(matchLabels) X(maxSkew) X(metadata) X(minDomains) \
-                  X(name) X(names) X(namespaceSelector) X(namespaces) X(nodeAffinity)              \
-                      X(nodeAffinityPolicy) X(nodeName) X(nodeSelector) X(nodeSelectorTerms)       \
-                          X(nodeTaintsPolicy) X(nominatedNodeName) X(overhead) X(ownerReferences)  \
-                              X(podAffinity) X(podAffinityTerm) X(podAntiAffinity) X(ports)        \
-                                  X(preemptionPolicy) X(preference)                                \
-                                      X(preferredDuringSchedulingIgnoredDuringExecution)           \
-                                          X(priority) X(protocol) X(reason) X(requests)            \
-                                              X(requiredDuringSchedulingIgnoredDuringExecution) X( \
-                                                  resources) X(restartPolicy) X(schedulerName)     \
-                                                  X(selector) X(sizeBytes) X(spec) X(startTime)    \
-                                                      X(status) X(taints) X(tolerations)           \
-                                                          X(topologyKey)                           \
-                                                              X(topologySpreadConstraints) X(type) \
-                                                                  X(uid) X(unschedulable) X(value) \
-                                                                      X(values) X(weight)          \
-                                                                          X(whenUnsatisfiable)
+  X(capacity)                                                                                      \
+  X(conditions) X(containerPort) X(containers) X(controller) X(deletionTimestamp) X(disruptedPods) \
+      X(disruptionsAllowed) X(effect) X(hostIP) X(hostPort) X(image) X(images) X(initContainers)   \
+          X(key) X(kind) X(labelSelector) X(labels) X(matchExpressions) X(matchFields) X(          \
+              matchLabelKeys) X(matchLabels) X(maxSkew) X(metadata) X(minDomains) X(name) X(names) \
+              X(namespaceSelector) X(namespaces) X(nodeAffinity) X(nodeAffinityPolicy) X(nodeName) \
+                  X(nodeSelector) X(nodeSelectorTerms) X(nodeTaintsPolicy) X(nominatedNodeName)    \
+                      X(overhead) X(ownerReferences) X(podAffinity) X(podAffinityTerm)             \
+                          X(podAntiAffinity) X(ports) X(preemptionPolicy) X(preference)            \
+                              X(preferredDuringSchedulingIgnoredDuringExecution) X(priority)       \
+                                  X(protocol) X(reason) X(requests)                                \
+                                      X(requiredDuringSchedulingIgnoredDuringExecution)            \
+                                          X(resources) X(restartPolicy) X(schedulerName)           \
+                                              X(selector) X(sizeBytes) X(spec) X(startTime)        \
+                                                  X(status) X(taints) X(tolerations)               \
+                                                      X(topologyKey) X(topologySpreadConstraints)  \
+                                                          X(type) X(uid) X(unschedulable) X(value) \
+                                                              X(values) X(weight)                  \
+                                                                  X(whenUnsatisfiable)
 
 // One interned key: the Python string and its text (for field paths).
 struct Key {
