@@ -484,3 +484,55 @@ def test_tls(tmp_path: Path) -> None:
             c.writer.close()
 
     asyncio.run(main())
+
+
+def test_pipelined_requests_keep_their_order_when_more_arrive_meanwhile() -> None:
+    """A request arriving after a slow answer completed, while an earlier pipelined one
+    still waits to start, is answered after it (at the protocol level, no sockets)."""
+    from kcore.apiserver.http11 import _Connection
+
+    gate: dict[str, asyncio.Future[None]] = {}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/slow":
+            gate["slow"] = asyncio.get_running_loop().create_future()
+            await gate["slow"]
+        await reply(send, 200, scope["path"].encode())
+
+    class Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.data = b""
+
+        def write(self, data: Any) -> None:
+            self.data += bytes(data)
+
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return default
+
+        def pause_reading(self) -> None:
+            pass
+
+        def resume_reading(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    async def main() -> None:
+        server = HTTPServer(app, clock=RealClock())
+        server.loop = asyncio.get_running_loop()
+        conn = _Connection(server)
+        transport = Transport()
+        conn.connection_made(transport)
+        conn.data_received(get("/slow") + get("/second"))
+        await asyncio.sleep(0)
+        gate["slow"].set_result(None)
+        await asyncio.sleep(0)  # the slow answer completes; /second is due next turn
+        conn.data_received(get("/third"))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in transport.data.split(b"HTTP/1.1 ")[1:]]
+        assert bodies == [b"/slow", b"/second", b"/third"]
+
+    asyncio.run(main())
