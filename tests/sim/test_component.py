@@ -62,14 +62,18 @@ def test_seeded_random_uids_are_reproducible() -> None:
     assert SeededRandom(8).getrandbits(128) != SeededRandom(7).getrandbits(128)
 
 
-def _small_local_run(options: dict[str, object]) -> tuple[list[WorkloadResult], int]:
+def _small_local_run(
+    options: dict[str, object], case_name: str = "SchedulingBasic", **params: int
+) -> tuple[list[WorkloadResult], int]:
     import gc
 
     from kcore.sim.bench import embedded_test_cases, run_workload
     from kcore.sim.workload import Workload
 
-    case = next(c for c in embedded_test_cases() if c.name == "SchedulingBasic")
-    small = Workload(name="tiny", params={"initNodes": 50, "initPods": 20, "measurePods": 200})
+    case = next(c for c in embedded_test_cases() if c.name == case_name)
+    small = Workload(
+        name="tiny", params=params or {"initNodes": 50, "initPods": 20, "measurePods": 200}
+    )
     results = run_workload(case, small, mode="local", options=options)
     return list(results), gc.get_freeze_count()
 
@@ -88,3 +92,14 @@ def test_local_run_schedules_everything_with_or_without_gc_freeze(freeze: bool) 
     assert backend["events_recorded"] == 220  # init and measured pods
     assert backend["events_dropped"] == 0
     assert frozen_after == 0
+
+
+def test_local_api_admits_like_upstreams_scheduler_perf_server() -> None:
+    """Workload templates set ``spec.priority`` directly; upstream's integration test server
+    runs without the Priority (and ServiceAccount) admission plugins, and so does the local
+    API: PreemptionBasic preempts low-priority pods for high-priority ones."""
+    results, _ = _small_local_run({}, "PreemptionBasic", initNodes=10, initPods=40, measurePods=10)
+    (r,) = results
+    assert r.pods == 10
+    assert r.backend["preemptions"] > 0
+    assert r.backend["errors"] == 0

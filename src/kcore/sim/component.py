@@ -44,6 +44,12 @@ __all__ = ["ComponentBackend", "LocalBackend", "SeededRandom"]
 
 log = logging.getLogger(__name__)
 
+#: Admission plugins the local API runs without, as upstream's integration test server that
+#: scheduler_perf uses (test/integration/util: ``DisablePlugins = ["ServiceAccount",
+#: "TaintNodesByCondition", "Priority", "StorageObjectInUseProtection"]``, of which kcore has
+#: the first and the third). Workload templates set ``spec.priority`` directly, which the
+#: Priority plugin refuses.
+DISABLED_ADMISSION_PLUGINS: Final = frozenset({"ServiceAccount", "Priority"})
 #: scheduler_perf's client settings (test/integration/scheduler_perf/util.go): QPS and burst.
 BENCH_QPS: Final = 5000.0
 BENCH_BURST: Final = 5000
@@ -401,6 +407,8 @@ class LocalBackend(ComponentBackend):
 
         self._store = MemoryStore()
         registry = APIRegistry(self._store, self.clock, rng=SeededRandom(self.seed))
+        chain = registry.admission
+        chain.plugins = [p for p in chain.plugins if p.name not in DISABLED_ADMISSION_PLUGINS]
         return LocalClient(registry), LocalClient(registry)
 
     async def _many(self, calls: Iterable[Any]) -> None:
