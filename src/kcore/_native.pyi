@@ -204,7 +204,7 @@ class NativeScheduler:
         """
         Node name per row ("" for free rows).
         """
-    def schedule(self, pod: typing.Any, assume: bool = True) -> tuple[int, str | None, str, str | None, list[str], int]:
+    def schedule(self, pod: typing.Any, assume: bool = True) -> tuple[int, str | None, str, str | None, list[str], int, frozenset[str], frozenset[str]]:
         """
         One cycle: (code, node, message, nominated node, victims, latency ns).
         """

@@ -28,6 +28,10 @@ def pod_cpu(pod: dict) -> int:
     return total
 
 
+# What the real core reports for an "Insufficient cpu" FitError.
+_FIT = {"unschedulable_plugins": frozenset({"NodeResourcesFit"})}
+
+
 @dataclass
 class FakeResult:
     pod: str
@@ -37,6 +41,8 @@ class FakeResult:
     nominated_node: str | None = None
     victims: tuple[str, ...] = ()
     latency_ns: int = 1000
+    unschedulable_plugins: frozenset[str] = frozenset()
+    pending_plugins: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -194,8 +200,8 @@ class FakeScheduler:
                 free += n.pods[k][0]
                 victims.append(k)
             if free >= cpu and victims:
-                return FakeResult(key, None, 1, msg, n.name, tuple(victims))
-        return FakeResult(key, None, 1, msg)
+                return FakeResult(key, None, 1, msg, n.name, tuple(victims), **_FIT)
+        return FakeResult(key, None, 1, msg, **_FIT)
 
     def schedule_batch(self, pods) -> FakeBatch:
         self.calls += 1

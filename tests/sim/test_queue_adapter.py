@@ -7,7 +7,6 @@ import importlib
 
 import pytest
 
-from kcore.sim.core import rejecting_plugins
 from kcore.sim.queue_adapter import FallbackQueue, NativeQueue, make_queue
 
 FIT = frozenset({"NodeResourcesFit"})
@@ -75,34 +74,6 @@ def test_pool_timeout_and_delete() -> None:
     q.done("ns/a")
     assert q.counts() == (0, 0, 0, 0)
     assert q.next_wakeup(301.0) is None
-
-
-@pytest.mark.parametrize(
-    ("message", "plugins"),
-    [
-        (
-            "0/5 nodes are available: 5 Insufficient cpu. preemption: 0/5 nodes are available: "
-            "5 No preemption victims found for incoming pod.",
-            {"NodeResourcesFit"},
-        ),
-        (
-            "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match "
-            "Pod's node affinity/selector.",
-            {"TaintToleration", "NodeAffinity"},
-        ),
-        (
-            "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.",
-            {"InterPodAffinity"},
-        ),
-        (
-            "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints.",
-            {"PodTopologySpread"},
-        ),
-        ("something new", set()),
-    ],
-)
-def test_rejecting_plugins_from_fit_error(message: str, plugins: set[str]) -> None:
-    assert rejecting_plugins(message) == plugins
 
 
 def _native_queue_module():

@@ -67,6 +67,9 @@ def _pod_key(pod: object) -> tuple[str, str]:
     return str(meta.get("namespace") or "default"), str(meta.get("name") or "")
 
 
+_NO_PLUGINS: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleResult:
     """The outcome of one scheduling cycle.
@@ -76,6 +79,15 @@ class ScheduleResult:
     success). When preemption found room, ``nominated_node`` is set and ``victims`` lists the
     pods to delete ("ns/name", most important first); the caller deletes them.
     ``latency_ns`` is the measured duration of the cycle (instrumentation only).
+
+    When the pod did not fit (``Unschedulable`` / ``UnschedulableAndUnresolvable``),
+    ``unschedulable_plugins`` and ``pending_plugins`` are kube-scheduler's Diagnosis sets, the
+    ones its queue files the pod under (``QueuedPodInfo.UnschedulablePlugins`` /
+    ``PendingPlugins``): every plugin that rejected at least one evaluated node (the first
+    failing filter of each node, the nominated node's included), the PreFilter plugin that
+    rejected the pod, and NodeAffinity when its PreFilterResult narrowed the nodes; the plugins
+    among them that returned ``Pending``. Both are empty on success and on an ``Error`` (the
+    queue then backs the pod off). Preemption does not change them.
     """
 
     pod: str
@@ -85,6 +97,8 @@ class ScheduleResult:
     nominated_node: str | None = None
     victims: tuple[str, ...] = ()
     latency_ns: int = 0
+    unschedulable_plugins: frozenset[str] = _NO_PLUGINS
+    pending_plugins: frozenset[str] = _NO_PLUGINS
 
     @property
     def scheduled(self) -> bool:
@@ -107,7 +121,10 @@ class BatchResult(Sequence[ScheduleResult]):
         for arr in (self.node_index, self.codes, self.latency_ns):
             arr.setflags(write=False)
         self._node_names: Sequence[str] = raw["node_names"]
-        self._failures: dict[int, tuple[str, str | None, list[str]]] = raw["failures"]
+        # index -> (message, nominated node, victims, unschedulable plugins, pending plugins)
+        self._failures: dict[
+            int, tuple[str, str | None, list[str], frozenset[str], frozenset[str]]
+        ] = raw["failures"]
         self._keys = keys
 
     def node_names(self) -> list[str]:
@@ -131,14 +148,24 @@ class BatchResult(Sequence[ScheduleResult]):
             raise IndexError(i)
         row = int(self.node_index[i])
         fail = self._failures.get(i)
+        if fail is None:
+            return ScheduleResult(
+                pod=self._keys[i],
+                node=self._node_names[row] if row >= 0 else None,
+                code=Code(int(self.codes[i])),
+                latency_ns=int(self.latency_ns[i]),
+            )
+        message, nominated, victims, unschedulable, pending = fail
         return ScheduleResult(
             pod=self._keys[i],
             node=self._node_names[row] if row >= 0 else None,
             code=Code(int(self.codes[i])),
-            message=fail[0] if fail else "",
-            nominated_node=fail[1] if fail else None,
-            victims=tuple(fail[2]) if fail else (),
+            message=message,
+            nominated_node=nominated,
+            victims=tuple(victims),
             latency_ns=int(self.latency_ns[i]),
+            unschedulable_plugins=unschedulable,
+            pending_plugins=pending,
         )
 
     def __iter__(self) -> Iterator[ScheduleResult]:
@@ -166,7 +193,9 @@ class Explanation:
 
     ``scores[i, j]`` is the normalised score (0..100) of ``score_plugins[j]`` on
     ``feasible[i]``; ``totals[i]`` the weighted sum; ``top_nodes`` the nodes with the maximum
-    total; ``failures`` the verdict for every other node.
+    total; ``failures`` the verdict for every other node; ``unschedulable_plugins`` and
+    ``pending_plugins`` the Diagnosis sets when the pod did not fit (see
+    :class:`ScheduleResult`).
     """
 
     pod: str
@@ -186,6 +215,8 @@ class Explanation:
     nomination_ties: tuple[str, ...] = ()
     preemption_candidates: tuple[tuple[str, tuple[str, ...], int], ...] = ()
     prefilter_result: tuple[str, ...] | None = None
+    unschedulable_plugins: frozenset[str] = _NO_PLUGINS
+    pending_plugins: frozenset[str] = _NO_PLUGINS
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -210,6 +241,8 @@ def _explanation(key: str, d: Mapping[str, Any]) -> Explanation:
         prefilter_result=tuple(d["prefilter_result"])
         if d["prefilter_result"] is not None
         else None,
+        unschedulable_plugins=d["unschedulable_plugins"],
+        pending_plugins=d["pending_plugins"],
     )
 
 
@@ -596,11 +629,21 @@ class Scheduler:
         ns, name = _pod_key(pod)
         self._pods[(ns, name)] = pod
         try:
-            code, node, message, nominated, victims, latency = self._native.schedule(pod, True)
+            code, node, message, nominated, victims, latency, unschedulable, pending = (
+                self._native.schedule(pod, True)
+            )
         finally:
             self._pods.pop((ns, name), None)
         return ScheduleResult(
-            f"{ns}/{name}", node, Code(code), message, nominated, tuple(victims), latency
+            f"{ns}/{name}",
+            node,
+            Code(code),
+            message,
+            nominated,
+            tuple(victims),
+            latency,
+            unschedulable,
+            pending,
         )
 
     def schedule_batch(self, pods: Sequence[Mapping[str, Any]] | PodBatch) -> BatchResult:

@@ -48,6 +48,9 @@ class ScheduleResultLike(Protocol):
     message: str
     nominated_node: str | None
     victims: Sequence[str]
+    # kube-scheduler's Diagnosis sets of a pod that did not fit (the queue's requeue keys).
+    unschedulable_plugins: frozenset[str]
+    pending_plugins: frozenset[str]
 
 
 class BatchResultLike(Protocol):
@@ -97,36 +100,6 @@ def native_scheduler_factory() -> Callable[..., SchedulerLike]:
         )
         raise ImportError(msg) from err
     return cls
-
-
-#: FitError reasons and the plugin that reports each (kube-scheduler v1.35 wording).
-_REASON_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("Insufficient ", "NodeResourcesFit"),
-    ("Too many pods", "NodeResourcesFit"),
-    ("untolerated taint", "TaintToleration"),
-    ("didn't match Pod's node affinity/selector", "NodeAffinity"),
-    ("didn't satisfy plugin(s) [NodeAffinity]", "NodeAffinity"),
-    ("didn't match pod anti-affinity rules", "InterPodAffinity"),
-    ("didn't match pod affinity rules", "InterPodAffinity"),
-    ("didn't satisfy existing pods anti-affinity rules", "InterPodAffinity"),
-    ("pod topology spread constraints", "PodTopologySpread"),
-    ("didn't have free ports", "NodePorts"),
-    ("were unschedulable", "NodeUnschedulable"),
-    ("didn't match the requested node name", "NodeName"),
-    ("volume", "VolumeBinding"),
-)
-
-
-def rejecting_plugins(message: str) -> frozenset[str]:
-    """The plugins whose reasons appear in a FitError message (empty if none is known).
-
-    The core reports why a pod did not fit as kube-scheduler's message; the queue needs the
-    rejecting plugins to requeue it on the right cluster events, so they are read back from
-    the reasons. An unknown reason gives the empty set, which the queues treat as "retry on
-    any event / back off" rather than waiting for a flush.
-    """
-    head = message.split(" preemption:", 1)[0]
-    return frozenset(plugin for reason, plugin in _REASON_PLUGINS if reason in head)
 
 
 def _node_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
@@ -430,10 +403,11 @@ class CoreBackend:
             r = result[i]
             failed_keys.append(key)
             self._last_message[key] = r.message or "unschedulable"
-            rejectors = rejecting_plugins(self._last_message[key])
             if r.nominated_node:
                 self._preempt(key, r.nominated_node, list(r.victims))
-            self.queue.requeue_unschedulable(key, now, rejectors)
+            # The core reports the plugins that rejected the pod (no rejector: an error, which
+            # the queue backs off).
+            self.queue.requeue_unschedulable(key, now, r.unschedulable_plugins, r.pending_plugins)
         self.state.attempted(failed_keys)
         self.state.record_attempts(latency, len(placed_keys))
 

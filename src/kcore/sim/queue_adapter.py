@@ -37,7 +37,13 @@ class BenchQueue(Protocol):
 
     def done(self, key: str) -> None: ...
 
-    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None: ...
+    def requeue_unschedulable(
+        self,
+        key: str,
+        now: float,
+        plugins: frozenset[str],
+        pending: frozenset[str] = frozenset(),
+    ) -> None: ...
 
     def requeue_backoff(self, key: str, now: float) -> None: ...
 
@@ -197,11 +203,17 @@ class FallbackQueue:
         e.backoff_expiry = now + backoff
         return e
 
-    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None:
+    def requeue_unschedulable(
+        self,
+        key: str,
+        now: float,
+        plugins: frozenset[str],
+        pending: frozenset[str] = frozenset(),
+    ) -> None:
         e = self._failed(key, now)
         if e is None:
             return
-        e.rejectors = plugins
+        e.rejectors = plugins | pending
         if any(self._interested(e, ev) for ev in self._events_log[e.popped_at_event :]):
             self._push_backoff(e)  # an event arrived while the pod was in flight
         else:
@@ -324,8 +336,16 @@ class NativeQueue:
     def done(self, key: str) -> None:
         self._q.done(key)
 
-    def requeue_unschedulable(self, key: str, now: float, plugins: frozenset[str]) -> None:
-        self._q.add_unschedulable_if_not_present(key, now, unschedulable_plugins=plugins)
+    def requeue_unschedulable(
+        self,
+        key: str,
+        now: float,
+        plugins: frozenset[str],
+        pending: frozenset[str] = frozenset(),
+    ) -> None:
+        self._q.add_unschedulable_if_not_present(
+            key, now, unschedulable_plugins=plugins, pending_plugins=pending
+        )
 
     def requeue_backoff(self, key: str, now: float) -> None:
         self._q.add_unschedulable_if_not_present(key, now)  # no rejector: error backoff

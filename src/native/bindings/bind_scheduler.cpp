@@ -18,6 +18,21 @@ namespace py = pybind11;
 using namespace pybind11::literals;
 
 namespace kcore::bindings {
+// A frozenset of plugin names, spelled frozenset[str] in the generated stub.
+class StrFrozenSet : public py::frozenset {
+ public:
+  PYBIND11_OBJECT_DEFAULT(StrFrozenSet, frozenset, PyFrozenSet_Check)
+};
+}  // namespace kcore::bindings
+
+namespace pybind11::detail {
+template <>
+struct handle_type_name<kcore::bindings::StrFrozenSet> {
+  static constexpr auto name = const_name("frozenset[str]");
+};
+}  // namespace pybind11::detail
+
+namespace kcore::bindings {
 namespace {
 
 // ------------------------------------------------------------------------------------------
@@ -105,11 +120,38 @@ std::shared_ptr<Snapshot> full_snapshot(const SchedulerCache& c) {
 // ------------------------------------------------------------------------------------------
 
 // Typed Python results (for the generated stub): str-keyed dicts and schedule()'s tuple
-// (code, node, message, nominated node, victims, latency ns).
+// (code, node, message, nominated node, victims, latency ns, unschedulable plugins, pending
+// plugins).
 using StrDict = py::typing::Dict<py::str, py::object>;
-using ResultTuple =
-    py::typing::Tuple<py::int_, py::typing::Optional<py::str>, py::str,
-                      py::typing::Optional<py::str>, py::typing::List<py::str>, py::int_>;
+using ResultTuple = py::typing::Tuple<py::int_, py::typing::Optional<py::str>, py::str,
+                                      py::typing::Optional<py::str>, py::typing::List<py::str>,
+                                      py::int_, StrFrozenSet, StrFrozenSet>;
+
+// Plugin-name sets (frozenset[str]) of a framework's plugin bit masks; within one call each
+// distinct (framework, mask) is made once and the immutable set shared.
+class PluginSets {
+ public:
+  StrFrozenSet get(const Framework& fw, std::uint64_t mask) {
+    auto key = std::make_pair(&fw, mask);
+    for (const auto& [k, v] : made_) {
+      if (k == key) return v;
+    }
+    py::list names;
+    if (mask != 0) {
+      std::vector<std::string> all = fw.plugin_bit_names();
+      for (std::size_t b = 0; b < all.size() && b < 64; ++b) {
+        if (mask & (std::uint64_t{1} << b)) names.append(py::str(all[b]));
+      }
+    }
+    auto out = py::reinterpret_steal<StrFrozenSet>(PyFrozenSet_New(names.ptr()));
+    if (!out) throw py::error_already_set();
+    made_.emplace_back(key, out);
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::pair<const Framework*, std::uint64_t>, StrFrozenSet>> made_;
+};
 
 struct PodTemplate {
   PodSpecIn spec;
@@ -440,7 +482,7 @@ class NativeScheduler {
       res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, nullptr);
       if (res.row >= 0) node = cache_.table().rows[static_cast<std::size_t>(res.row)].name;
     }
-    return ResultTuple(result_tuple(res, node));
+    return ResultTuple(result_tuple(fw, res, node));
   }
 
   StrDict explain(py::handle obj) {
@@ -455,7 +497,7 @@ class NativeScheduler {
       res = run_one(fw, spec, nullptr, false, spec.ns, spec.name, spec.uid, &det);
       restore_decision_state(saved);
     }
-    return StrDict(detail_dict(res, det));
+    return StrDict(detail_dict(fw, res, det));
   }
 
   // Fidelity/explain with a state-changing option (used by the replay): schedules, returns detail.
@@ -469,7 +511,7 @@ class NativeScheduler {
       std::lock_guard<std::recursive_mutex> lk(mu_);
       res = run_one(fw, spec, nullptr, assume, spec.ns, spec.name, spec.uid, &det);
     }
-    return StrDict(detail_dict(res, det));
+    return StrDict(detail_dict(fw, res, det));
   }
 
   // The scheduler names of the profiles, in order.
@@ -514,7 +556,8 @@ class NativeScheduler {
     std::int32_t* ni = node_index.mutable_data();
     std::uint8_t* cd = codes.mutable_data();
     std::int64_t* lat = latency.mutable_data();
-    std::vector<std::pair<std::size_t, CycleResult>> failures;
+    std::vector<std::pair<std::size_t, CycleResult>> failures;  // with the pod's framework below
+    std::vector<const Framework*> failure_fw;
     std::shared_ptr<const std::vector<std::string>> names;
     std::string error;
     {
@@ -543,7 +586,10 @@ class NativeScheduler {
           ni[i] = res.row;
           cd[i] = static_cast<std::uint8_t>(res.code);
           lat[i] = res.latency_ns;
-          if (res.code != Code::kSuccess) failures.emplace_back(i, std::move(res));
+          if (res.code != Code::kSuccess) {
+            failure_fw.push_back(t ? tfw : fws[i]);
+            failures.emplace_back(i, std::move(res));
+          }
         }
       } catch (...) {
         if (dry_run) {
@@ -567,12 +613,16 @@ class NativeScheduler {
       names = row_names_;
     }
     py::dict fails;
-    for (auto& [i, res] : failures) {
+    PluginSets sets;
+    for (std::size_t f = 0; f < failures.size(); ++f) {
+      auto& [i, res] = failures[f];
       py::object nom =
           res.nominated_row >= 0
               ? py::object(py::str((*names)[static_cast<std::size_t>(res.nominated_row)]))
               : py::object(py::none());
-      fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims);
+      fails[py::int_(i)] = py::make_tuple(res.message, nom, res.victims,
+                                          sets.get(*failure_fw[f], res.unschedulable_plugins),
+                                          sets.get(*failure_fw[f], res.pending_plugins));
     }
     py::dict out("node_index"_a = node_index, "codes"_a = codes, "latency_ns"_a = latency,
                  "node_names"_a = RowNames{names}, "failures"_a = fails);
@@ -697,16 +747,18 @@ class NativeScheduler {
     return res;
   }
 
-  py::tuple result_tuple(const CycleResult& res, const std::string& node) {
+  py::tuple result_tuple(const Framework& fw, const CycleResult& res, const std::string& node) {
     py::object n = res.row >= 0 ? py::object(py::str(node)) : py::object(py::none());
     py::object nom = py::none();
     if (res.nominated_row >= 0)
       nom = py::str(cache_.table().rows[static_cast<std::size_t>(res.nominated_row)].name);
+    PluginSets sets;
     return py::make_tuple(static_cast<int>(res.code), n, res.message, nom, res.victims,
-                          res.latency_ns);
+                          res.latency_ns, sets.get(fw, res.unschedulable_plugins),
+                          sets.get(fw, res.pending_plugins));
   }
 
-  py::dict detail_dict(const CycleResult& res, const CycleDetail& det) {
+  py::dict detail_dict(const Framework& fw, const CycleResult& res, const CycleDetail& det) {
     const NodeTable& t = cache_.table();
     auto name = [&](std::int32_t row) { return t.rows[static_cast<std::size_t>(row)].name; };
     py::list feasible, failures, top, ties, cands;
@@ -727,6 +779,7 @@ class NativeScheduler {
     py::object node = res.row >= 0 ? py::object(py::str(name(res.row))) : py::object(py::none());
     py::object nom = res.nominated_row >= 0 ? py::object(py::str(name(res.nominated_row)))
                                             : py::object(py::none());
+    PluginSets sets;
     return py::dict(
         "code"_a = static_cast<int>(res.code), "node"_a = node, "message"_a = res.message,
         "nominated_node"_a = nom, "victims"_a = res.victims, "latency_ns"_a = res.latency_ns,
@@ -734,6 +787,8 @@ class NativeScheduler {
         "weights"_a = det.weights, "scores"_a = scores, "totals"_a = totals, "top_nodes"_a = top,
         "post_filter_status"_a = det.post_filter_status, "nomination_ties"_a = ties,
         "candidates"_a = cands, "prefilter_rejected"_a = det.prefilter_rejected,
+        "unschedulable_plugins"_a = sets.get(fw, res.unschedulable_plugins),
+        "pending_plugins"_a = sets.get(fw, res.pending_plugins),
         "prefilter_result"_a = det.has_prefilter_result
                                    ? py::object(py::cast(det.prefilter_result_names))
                                    : py::object(py::none()));

@@ -29,6 +29,7 @@ constexpr std::uint8_t kUnsched = static_cast<std::uint8_t>(Code::kUnschedulable
 constexpr std::uint8_t kUnresolvable =
     static_cast<std::uint8_t>(Code::kUnschedulableAndUnresolvable);
 constexpr std::uint8_t kErr = static_cast<std::uint8_t>(Code::kError);
+constexpr std::uint8_t kPending = static_cast<std::uint8_t>(Code::kPending);
 constexpr std::int64_t kMaxNodeScore = 100;
 constexpr std::int64_t kMiB = 1024 * 1024;
 
@@ -1544,6 +1545,15 @@ struct Framework::Impl {
     return false;
   }
 
+  // Diagnosis.AddPluginStatus: a rejected status (Unschedulable, UnschedulableAndUnresolvable
+  // or Pending) adds its plugin to the unschedulable set; Pending also to the pending set.
+  static void note_rejection(std::uint8_t cd, int plugin, CycleResult& res) {
+    if (cd != kUnsched && cd != kUnresolvable && cd != kPending) return;
+    std::uint64_t bit = Framework::plugin_bit(plugin);
+    res.unschedulable_plugins |= bit;
+    if (cd == kPending) res.pending_plugins |= bit;
+  }
+
   // Runs one score plugin over F; false when its PreScore skipped.
   bool run_score(int id, const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out,
                  std::string& err) {
@@ -3013,6 +3023,18 @@ Framework::Framework(ProfileConfig cfg, SchedulerCache& cache, std::uint64_t see
   impl_ = std::make_shared<Impl>(*this, cache_, next_start_node_index);
 }
 
+std::uint64_t Framework::plugin_bit(int id) noexcept {
+  int bit = id >= kExternalBase ? kNumNativePlugins + (id - kExternalBase) : id;
+  return bit >= 0 && bit < 64 ? std::uint64_t{1} << bit : 0;
+}
+
+std::vector<std::string> Framework::plugin_bit_names() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < kNumNativePlugins; ++i) out.emplace_back(native_plugin_name(i));
+  for (const auto& e : cfg_.external) out.push_back(e->name());
+  return out;
+}
+
 CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail) {
   return schedule(pod_ptr, detail, pod_ptr->ns_name + "/" + pod_ptr->name);
 }
@@ -3029,6 +3051,9 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
   const auto& live = cache_.live_rows();
   const NodeTable& tb = cache_.table();
   auto finish = [&]() {
+    if (res.code == Code::kSuccess || res.code == Code::kError) {
+      res.unschedulable_plugins = res.pending_plugins = 0;  // a Diagnosis only for a FitError
+    }
     res.latency_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -3054,7 +3079,8 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
       std::vector<std::int32_t> one{nrow};
       im.run_filters(one);
       im.nominated_pass(nrow);
-      if (im.code[static_cast<std::size_t>(nrow)] == kOk) {
+      auto nr = static_cast<std::size_t>(nrow);
+      if (im.code[nr] == kOk) {
         res.code = Code::kSuccess;
         res.row = nrow;
         if (detail) {
@@ -3063,6 +3089,8 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
         }
         return finish();
       }
+      // Upstream evaluates the nominated node with the cycle's Diagnosis: its rejector counts.
+      im.note_rejection(im.code[nr], im.plug[nr], res);
     }
   }
   if (use_eq_cache_ && detail == nullptr) {
@@ -3090,6 +3118,7 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
   std::vector<std::int32_t> feasible;
   std::map<std::string, std::int64_t> hist;
   if (!ok) {
+    Impl::note_rejection(rej_code, native_plugin_id(rej_plugin), res);
     for (auto row : live) status[static_cast<std::size_t>(row)] = rej_code;
     std::string joined;
     for (std::size_t i = 0; i < rej_reasons.size(); ++i) joined += (i ? ", " : "") + rej_reasons[i];
@@ -3102,6 +3131,8 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
     std::vector<std::int32_t> rows;
     std::vector<std::uint8_t> in_result;
     if (has_result) {
+      // RunPreFilterPlugins' plugins that narrowed the nodes join the Diagnosis' set.
+      res.unschedulable_plugins |= plugin_bit(kNodeAffinity);
       in_result.assign(tb.capacity, 0);
       for (const auto& n : result_names) {
         std::int32_t r = cache_.row_of(n);
@@ -3178,6 +3209,7 @@ CycleResult Framework::schedule(const PodInfoPtr& pod_ptr, CycleDetail* detail,
         continue;
       }
       status[r] = cd[r];
+      Impl::note_rejection(cd[r], im.plug[r], res);
       rs_count[static_cast<std::size_t>(im.reason[r])] += 1;
       if (detail) {
         detail->failures.push_back({row, im.plugin_label(im.plug[r]), cd[r],

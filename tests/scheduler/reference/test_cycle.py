@@ -5,7 +5,8 @@ Per random scenario, profile variant and pending pod: the feasible set, every re
 the score plugins that ran (PreScore skips), the normalised score matrix over the *filtered*
 feasible set, the weighted totals, the top set and the chosen node (the seeded tie-break of a
 fresh scheduler) are all equal; so are the Error status and message of a cycle whose PreScore
-fails (a preferred node-affinity term that does not parse). Preemption is not modelled (only
+fails (a preferred node-affinity term that does not parse) and, when nothing fits, the
+Diagnosis' set of rejecting plugins. Preemption is not modelled (only
 nodes and messages of the filter phase are compared when nothing fits).
 """
 
@@ -71,3 +72,5 @@ def test_cycle_equals_explain(build, profiles, variant, seed, nodes, pods) -> No
             assert e.top_nodes == tuple(sorted(names[r.top].tolist())), who
         chosen = names[r.chosen] if r.chosen is not None else None
         assert e.node == chosen, who
+        assert e.unschedulable_plugins == r.unschedulable_plugins, who
+        assert e.pending_plugins == frozenset(), who

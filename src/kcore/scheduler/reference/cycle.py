@@ -197,7 +197,9 @@ class CycleOutcome:
     plugins that ran, in profile order, with their weights; ``totals`` and ``top`` are empty
     unless at least two nodes were feasible; ``chosen`` is the picked row (``None`` when nothing
     fits, no generator was given or PreScore failed). ``error`` is the message of a failed
-    PreScore (the cycle's Error status), else ``None``.
+    PreScore (the cycle's Error status), else ``None``. ``unschedulable_plugins`` is the
+    Diagnosis set when nothing fits: the plugin of every failure (the PreFilter rejection's
+    included) and NodeAffinity when its PreFilterResult narrowed the nodes; empty otherwise.
     """
 
     feasible: NDArray[np.bool_]
@@ -209,6 +211,7 @@ class CycleOutcome:
     top: NDArray[np.int64]
     chosen: int | None
     error: str | None = None
+    unschedulable_plugins: frozenset[str] = frozenset()
 
 
 def run_cycle(
@@ -248,7 +251,15 @@ def run_cycle(
             failures = {int(r): why for r in np.flatnonzero(live)}
             empty = np.zeros(cluster.size, dtype=np.bool_)
             return CycleOutcome(
-                empty, failures, True, None, (), np.zeros(0, np.int64), np.zeros(0, np.int64), None
+                empty,
+                failures,
+                True,
+                None,
+                (),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+                None,
+                unschedulable_plugins=frozenset({nodeaffinity.NAME}),
             )
         if pre.node_names is not None:
             pre_result = pre.node_names
@@ -272,6 +283,11 @@ def run_cycle(
     n_feasible = int(feasible.sum())
     if n_feasible < 2:
         chosen = int(np.flatnonzero(feasible)[0]) if n_feasible == 1 else None
+        rejectors: frozenset[str] = frozenset()
+        if n_feasible == 0:
+            rejectors = frozenset(p for p, _, _ in failures.values())
+            if pre_result is not None:
+                rejectors |= {nodeaffinity.NAME}
         return CycleOutcome(
             feasible,
             failures,
@@ -281,6 +297,7 @@ def run_cycle(
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
             chosen,
+            unschedulable_plugins=rejectors,
         )
     if any(name == nodeaffinity.NAME for name, _ in profile.scores):
         error = nodeaffinity.prescore_error(req)

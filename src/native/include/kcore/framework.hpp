@@ -140,6 +140,11 @@ struct CycleResult {
   std::int32_t nominated_row = -1;
   std::vector<std::string> victims;  // "ns/name", most important first
   std::int64_t latency_ns = 0;
+  // kube-scheduler's Diagnosis sets of a pod that did not fit (Framework::plugin_bit): every
+  // plugin that rejected a node or the pod (PreFilter), and those that returned Pending. 0 on
+  // success and on an Error.
+  std::uint64_t unschedulable_plugins = 0;
+  std::uint64_t pending_plugins = 0;
 };
 
 class Framework {
@@ -166,6 +171,10 @@ class Framework {
                                         std::string* error = nullptr);
 
   const ProfileConfig& config() const noexcept { return cfg_; }
+  // Plugin sets as bit masks: native plugin id i is bit i, external plugin kExternalBase + j
+  // is bit kNumNativePlugins + j (at most 64 plugins in all). plugin_bit_names()[b] names bit b.
+  static std::uint64_t plugin_bit(int id) noexcept;
+  std::vector<std::string> plugin_bit_names() const;
   Rng& rng() noexcept { return rng_; }
   std::uint64_t cache_hits() const noexcept { return cache_hits_; }
   void set_equivalence_cache(bool on) noexcept { use_eq_cache_ = on; }
