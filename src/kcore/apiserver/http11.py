@@ -470,7 +470,7 @@ class _Connection(asyncio.Protocol):
         keep_alive = version != "1.0" and bool(parser.should_keep_alive())
         ex = _Exchange(self, scope, keep_alive, self.expect_100)
         self.parsing = ex
-        if self.current is None and self.to_start is None and not self.pipeline:
+        if self.current is None and self.to_start is None:
             self.to_start = ex
         else:
             self.pipeline.append(ex)
