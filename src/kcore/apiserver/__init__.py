@@ -3,11 +3,10 @@
 * :class:`~kcore.apiserver.registry.APIRegistry` is the request path below HTTP (admission,
   defaulting, validation, strategies, storage, watches); ``LocalClient`` calls it in-process.
 * :func:`~kcore.apiserver.app.create_app` is the ASGI application over a registry.
-* :class:`~kcore.apiserver.server.APIServer` runs it all on kcore's HTTP/1.1 server
-  (:mod:`kcore.apiserver.http11`) with TLS, tokens and a kubeconfig (what ``kcore apiserver``
-  and ``kcore up`` start).
+* :class:`~kcore.apiserver.server.APIServer` runs it all on uvicorn with TLS, tokens and a
+  kubeconfig (what ``kcore apiserver`` and ``kcore up`` start).
 
-The names are imported lazily, so ``import kcore.apiserver.registry`` does not load the server.
+The names are imported lazily, so ``import kcore.apiserver.registry`` does not load uvicorn.
 See docs/apiserver.md.
 """
 

@@ -1,4 +1,4 @@
-"""The APIServer process: storage, registry, ASGI app, HTTP server, TLS, tokens and a kubeconfig.
+"""The APIServer process: storage, registry, ASGI app, uvicorn, TLS, tokens and a kubeconfig.
 
 :class:`APIServer` wires everything an operator needs around :class:`APIRegistry`:
 
@@ -6,9 +6,8 @@
   store is given), the PKI (``DIR/pki``), the token file (``DIR/tokens.csv``) and the
   kubeconfig (``DIR/kubeconfig``); everything is created on first start and reused later, so
   objects, certificates and credentials survive restarts;
-* :class:`~kcore.apiserver.http11.HTTPServer` (a lean HTTP/1.1 server: httptools parser,
-  uvloop when the process runs on it) serving HTTPS on ``host:port`` (127.0.0.1 by default;
-  port 0 picks a free one);
+* uvicorn (httptools parser, uvloop when the process runs on it) serving HTTPS on
+  ``host:port`` (127.0.0.1 by default; port 0 picks a free one);
 * bearer-token authentication from the token file, anonymous access only when asked for;
 * the ``default/kubernetes`` Service pointing at this server.
 
@@ -20,24 +19,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import secrets
 import socket
-import ssl
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import uvicorn
 import yaml
 
 from kcore.apiserver.app import APIApp, create_app
 from kcore.apiserver.auth import TokenAuthenticator, format_token_line, load_token_file
 from kcore.apiserver.certs import TLSFiles, ensure_tls
-from kcore.apiserver.http11 import HTTPServer
 from kcore.apiserver.registry import APIRegistry
 from kcore.util.clock import RealClock
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from kcore.api.meta import RandomSource
     from kcore.storage.interface import Store
     from kcore.util.clock import Clock
@@ -47,11 +48,14 @@ log = logging.getLogger("kcore.apiserver")
 ADMIN_USER = "kcore-admin"
 ADMIN_GROUPS = ("system:masters",)
 DEFAULT_PORT = 6443
-#: Seconds an idle keep-alive connection stays open.
-KEEP_ALIVE_TIMEOUT = 90.0
-#: Seconds answers in progress get to finish when the server stops.
-GRACEFUL_SHUTDOWN_TIMEOUT = 5.0
-LISTEN_BACKLOG = 2048
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling (the embedding process owns signals)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
 
 
 def write_kubeconfig(
@@ -93,16 +97,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         msg = f"cannot listen on {host}:{port}: {err.strerror or err}"
         raise OSError(err.errno, msg) from err
-    sock.listen(LISTEN_BACKLOG)
+    sock.listen(2048)
     sock.setblocking(False)
     return sock
-
-
-def _server_ssl_context(files: TLSFiles) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)  # TLS 1.2+, the library's secure ciphers
-    ctx.load_cert_chain(str(files.cert), str(files.key))
-    ctx.set_alpn_protocols(["http/1.1"])
-    return ctx
 
 
 class APIServer:
@@ -170,8 +167,8 @@ class APIServer:
         self._owns_store = False
         self._registry: APIRegistry | None = None
         self._app: APIApp | None = None
-        self._server: HTTPServer | None = None
-        self._stopped: asyncio.Event | None = None
+        self._server: _Uvicorn | None = None
+        self._task: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self.tls_files: TLSFiles | None = None
         self.admin_token: str | None = None
@@ -245,7 +242,7 @@ class APIServer:
 
     async def start(self) -> None:
         """Open the store, build the registry and start serving; returns once listening."""
-        if self._server is not None:
+        if self._task is not None:
             msg = "the APIServer is already running"
             raise RuntimeError(msg)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -276,7 +273,7 @@ class APIServer:
         registry = await asyncio.to_thread(APIRegistry, store, self.clock, rng=self.rng, **kwargs)
         self._registry = registry
         await asyncio.to_thread(registry.ensure_kubernetes_service, self.port, self.host)
-        ssl_ctx: ssl.SSLContext | None = None
+        ssl: dict[str, Any] = {}
         if self.tls:
             extra_ips: tuple[str, ...] = (registry.allocators.kubernetes_service_ip,)
             if self.host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::"):
@@ -284,7 +281,10 @@ class APIServer:
             self.tls_files = ensure_tls(
                 self.data_dir / "pki", self.clock.now(), extra_ips=extra_ips
             )
-            ssl_ctx = _server_ssl_context(self.tls_files)
+            ssl = {
+                "ssl_certfile": str(self.tls_files.cert),
+                "ssl_keyfile": str(self.tls_files.key),
+            }
         offload = self._offload
         if offload is None:
             offload = type(store).__name__.lower().startswith("etcd")
@@ -305,30 +305,58 @@ class APIServer:
             ca_pem=self.tls_files.ca_pem() if self.tls_files is not None else None,
             token=self.admin_token,
         )
-        server = HTTPServer(self._app, clock=self.clock, keep_alive_timeout=KEEP_ALIVE_TIMEOUT)
-        await server.start(sock, ssl=ssl_ctx, backlog=LISTEN_BACKLOG)
+        config = uvicorn.Config(
+            self._app,
+            lifespan="off",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_keep_alive=90,
+            timeout_graceful_shutdown=5,
+            backlog=2048,
+            **ssl,
+        )
+        server = _Uvicorn(config)
         self._server = server
-        self._stopped = asyncio.Event()
+        self._task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        for _ in range(2000):
+            if server.started:
+                break
+            if self._task.done():
+                self._task.result()
+                msg = "the APIServer exited during startup"
+                raise RuntimeError(msg)
+            await self.clock.sleep(0.005)
+        else:
+            msg = "the APIServer did not start within 10 s"
+            raise RuntimeError(msg)
         log.info("kcore APIServer serving on %s", self.url)
 
     async def serve_forever(self) -> None:
-        """Wait until the server stops (after :meth:`stop`)."""
-        if self._stopped is not None:
-            await self._stopped.wait()
+        """Wait until the server stops (after :meth:`stop` or a fatal error)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
 
     async def stop(self) -> None:
         """End watches and connections, stop listening and close the store if owned."""
-        server = self._server
+        server, task = self._server, self._task
         if self._app is not None:
             self._app.shutdown()
         if server is not None:
+            server.should_exit = True
+        if task is not None:
             try:
-                await server.shutdown(GRACEFUL_SHUTDOWN_TIMEOUT)
+                await asyncio.wait_for(asyncio.shield(task), timeout=15)
+            except TimeoutError:
+                if server is not None:
+                    server.force_exit = True
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(task, timeout=5)
             except Exception:
                 log.exception("the APIServer stopped with an error")
+        self._task = None
         self._server = None
-        if self._stopped is not None:
-            self._stopped.set()
         if self._sock is not None:
             self._sock.close()
             self._sock = None
