@@ -454,10 +454,9 @@ _GET = (
 )
 
 
-@pytest.mark.parametrize("server_kind", ["kcore", "uvicorn"])
-def test_http_layer(benchmark: Any, server_kind: str, size: float) -> None:
-    """GET of a namespace through the HTTP server's protocol object and the APIApp (memory
-    store), no sockets; seconds per ``HTTP_LAYER_REQUESTS`` requests."""
+def test_http_layer(benchmark: Any, size: float) -> None:
+    """GET of a namespace through uvicorn's protocol object and the APIApp (memory store), no
+    sockets; seconds per ``HTTP_LAYER_REQUESTS`` requests."""
     import uvloop
 
     from kcore.apiserver.app import create_app
@@ -470,22 +469,15 @@ def test_http_layer(benchmark: Any, server_kind: str, size: float) -> None:
     app = create_app(APIRegistry(MemoryStore(), clock), clock=clock)
     loop = uvloop.new_event_loop()
     transport = _NullTransport()
-    if server_kind == "kcore":
-        from kcore.apiserver.http11 import HTTPServer, _Connection
+    import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.server import ServerState
 
-        server = HTTPServer(app, clock=clock)
-        server.loop = loop
-        proto: Any = _Connection(server)
-    else:
-        import uvicorn
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-        from uvicorn.server import ServerState
-
-        config = uvicorn.Config(
-            app, lifespan="off", http="httptools", log_level="warning", access_log=False
-        )
-        config.load()
-        proto = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
+    config = uvicorn.Config(
+        app, lifespan="off", http="httptools", log_level="warning", access_log=False
+    )
+    config.load()
+    proto: Any = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
     proto.connection_made(transport)
 
     async def requests() -> None:
