@@ -157,6 +157,11 @@ def server(tmp_path: Path) -> Iterator[Any]:
         yield srv
 
 
+async def _snapshot(transitions: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A copy of ``transitions`` taken on the loop that mutates it."""
+    return {k: list(v) for k, v in transitions.items()}
+
+
 def test_two_scheduler_processes_with_leader_election(server: Any, tmp_path: Path) -> None:
     cfg = tmp_path / "sched.yaml"
     cfg.write_text(SCHEDULER_CONFIG)
@@ -273,6 +278,13 @@ def test_two_scheduler_processes_with_leader_election(server: Any, tmp_path: Pat
         wait_until(lambda: bound(more), 30, "pods bound by the new leader")
         items = server.registry.list("pods", namespace="default")["items"]
         assert all(p["spec"].get("nodeName") for p in items)
+
+        def watch_saw_every_binding() -> bool:
+            # The watch runs on the server's loop thread: let it catch up with the store.
+            seen = dict(server.run(_snapshot(transitions)))
+            return all(seen.get(n) for n in (*names, *more))
+
+        wait_until(watch_saw_every_binding, 20, "the watch to deliver every binding")
         # Every pod's node was set exactly once, and never changed.
         for name, nodes in transitions.items():
             assert len(nodes) == 1, (name, nodes)
