@@ -202,9 +202,16 @@ def test_get_pods_table_and_selectors(kubectl, ns):
 
 def test_get_pods_watch_prints_events(kubectl, ns):
     cmd = [*kubectl.base, "-n", ns, "get", "pods", "-w", "--output-watch-events"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     seen = threading.Event()
+    listed = threading.Event()
+
+    def err_reader() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "No resources found" in line:  # the empty namespace has been listed
+                listed.set()
 
     def reader() -> None:
         assert proc.stdout is not None
@@ -216,8 +223,11 @@ def test_get_pods_watch_prints_events(kubectl, ns):
 
     t = threading.Thread(target=reader, daemon=True)
     t.start()
+    t_err = threading.Thread(target=err_reader, daemon=True)
+    t_err.start()
     try:
-        # wait until kubectl has listed (its first output or "No resources found" on stderr)
+        # kubectl watches from the resourceVersion of its list: act only once it has listed
+        assert listed.wait(30), "kubectl never listed the namespace"
         kubectl.apply_text(
             """
             apiVersion: v1
@@ -234,8 +244,11 @@ def test_get_pods_watch_prints_events(kubectl, ns):
         proc.terminate()
         proc.wait(10)
         t.join(10)
+        t_err.join(10)
         assert proc.stdout is not None
+        assert proc.stderr is not None
         proc.stdout.close()
+        proc.stderr.close()
     events = [line.split()[0] for line in lines if "watched" in line]
     assert events[0] == "ADDED"
     assert events[-1] == "DELETED"
