@@ -386,6 +386,9 @@ struct Framework::Impl {
   std::vector<std::string> ext_reason;  // per external plugin: reason of the last filter
   // Score plugins return their raw scores, NormalizeScore skipped (debug_score only).
   bool raw_scores = false;
+  std::vector<std::uint8_t> term_ok, domain_ok;  // scratch of add_term_matches
+  std::vector<std::int64_t> term_weight;         // scratch of score_ipa
+  std::vector<std::pair<const std::int32_t*, std::int64_t*>> term_dest;
   std::vector<std::unique_ptr<EqEntry>> eq;
   std::uint64_t eq_clock = 0;
   std::vector<std::uint32_t> row_seen;
@@ -640,20 +643,22 @@ struct Framework::Impl {
     anti_counts = TopoCounts{};
     const NodeTable& tb = c.table();
     const auto& rows = c.live_rows();
-    for (const auto& e : c.existing_terms()) {
-      if (e.total <= 0 || e.kind != kReqAnti) continue;
-      if (!existing_term_matches_incoming(e.term)) continue;
-      const LabelColumn* col = tb.column(e.term.topology_key);
-      if (!col) continue;
-      std::vector<std::int64_t>* v = nullptr;
-      for (auto row : rows) {
-        auto r = static_cast<std::size_t>(row);
-        std::int32_t cnt = e.per_row[r];
-        if (cnt == 0 || col->domain[r] < 0) continue;
-        if (!v) v = &existing_anti.at(e.term.topology_key, *col);
-        (*v)[static_cast<std::size_t>(col->domain[r])] += cnt;
-        existing_anti.positive |= cnt > 0;
+    {
+      // Existing pods' required anti-affinity terms that match the incoming pod.
+      const auto& terms = c.existing_terms();
+      std::vector<std::int64_t>& weight = term_weight;
+      weight.assign(terms.size(), 0);
+      std::size_t relevant = 0;
+      std::int64_t carriers = 0;
+      for (std::size_t id = 0; id < terms.size(); ++id) {
+        const ExistingTerm& e = terms[id];
+        if (e.total <= 0 || e.kind != kReqAnti || !tb.column(e.term.topology_key)) continue;
+        if (!existing_term_matches_incoming(e.term)) continue;
+        weight[id] = 1;
+        ++relevant;
+        carriers += e.total;
       }
+      sum_existing_terms(weight, relevant, carriers, existing_anti);
     }
     if (!pod->aff_required.empty()) {
       std::vector<MatchClause> cls;
@@ -1303,23 +1308,53 @@ struct Framework::Impl {
     for (auto& s : out) s = mx == 0 ? kMaxNodeScore : kMaxNodeScore - kMaxNodeScore * s / mx;
   }
 
+  // Adds `weight` to out[k] for every row F[k] matching a preferred term. Each expression is
+  // evaluated once per distinct value of its label column (a table over the column's domains),
+  // then the rows read the table: one pass per expression over the rows, no per-row lookups
+  // of the key's column or of parsed numbers.
+  void add_term_matches(const NodeTerm& t, std::int64_t weight, const std::vector<std::int32_t>& F,
+                        std::vector<std::int64_t>& out) {
+    if (t.error) return;
+    const NodeTable& tb = c.table();
+    std::vector<std::uint8_t>& ok = term_ok;
+    ok.assign(F.size(), 1);
+    for (const auto& r : t.exprs) {
+      const LabelColumn* col = tb.column(r.key);
+      const std::uint8_t absent = req_matches(r, -1, c) ? 1 : 0;
+      if (!col) {
+        if (!absent) std::fill(ok.begin(), ok.end(), 0);
+        continue;
+      }
+      std::vector<std::uint8_t>& table = domain_ok;
+      table.resize(col->domain_value.size() + 1);
+      table[0] = absent;  // index d + 1 for domain d; 0 for rows without the label
+      for (std::size_t d = 0; d < col->domain_value.size(); ++d)
+        table[d + 1] = req_matches(r, col->domain_value[d], c) ? 1 : 0;
+      const std::int32_t* dom = col->domain.data();
+      const std::uint8_t* tab = table.data();
+      for (std::size_t k = 0; k < F.size(); ++k)
+        ok[k] &= tab[dom[static_cast<std::size_t>(F[k])] + 1];
+    }
+    for (const auto& f : t.fields) {
+      for (std::size_t k = 0; k < F.size(); ++k) {
+        bool eq =
+            f.name_key ? tb.rows[static_cast<std::size_t>(F[k])].name == f.name : f.name.empty();
+        ok[k] &= eq == f.in ? 1 : 0;
+      }
+    }
+    for (std::size_t k = 0; k < F.size(); ++k) out[k] += ok[k] ? weight : 0;
+  }
+
   bool score_node_affinity(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
     bool added_pref = added && added->has_preferred;
     if (!pod->has_preferred && !added_pref) return false;
-    std::int64_t mx = 0;
-    for (std::size_t k = 0; k < F.size(); ++k) {
-      std::int64_t s = 0;
-      if (added_pref) {
-        for (const auto& t : added->preferred) {
-          if (term_matches(t.term, F[k])) s += t.weight;
-        }
-      }
-      for (const auto& t : pod->preferred) {
-        if (term_matches(t.term, F[k])) s += t.weight;
-      }
-      out[k] = s;
-      mx = std::max(mx, s);
+    std::fill(out.begin(), out.end(), 0);
+    if (added_pref) {
+      for (const auto& t : added->preferred) add_term_matches(t.term, t.weight, F, out);
     }
+    for (const auto& t : pod->preferred) add_term_matches(t.term, t.weight, F, out);
+    std::int64_t mx = 0;
+    for (auto s : out) mx = std::max(mx, s);
     if (raw_scores) return true;
     for (auto& s : out) s = mx == 0 ? s : kMaxNodeScore * s / mx;
     return true;
@@ -1460,20 +1495,87 @@ struct Framework::Impl {
     return true;
   }
 
+  // Sums existing terms per domain of their topology keys: topo[key][domain] += weight[id] for
+  // every carrier of term id with weight[id] != 0 (whose key has a column). Per term over the
+  // rows (its per-row carrier counts), or once over the pods carrying terms, whichever touches
+  // less (`relevant` terms, `carriers` their carriers): both give the same sums.
+  void sum_existing_terms(const std::vector<std::int64_t>& weight, std::size_t relevant,
+                          std::int64_t carriers, TopoCounts& topo) {
+    if (relevant == 0) return;
+    const NodeTable& tb = c.table();
+    const auto& live = c.live_rows();
+    const auto& terms = c.existing_terms();
+    if (relevant * live.size() <= c.pods().size() + static_cast<std::size_t>(carriers)) {
+      for (std::size_t id = 0; id < terms.size(); ++id) {
+        if (weight[id] == 0) continue;
+        std::int32_t key = terms[id].term.topology_key;
+        const LabelColumn* col = tb.column(key);
+        const std::int32_t* dom = col->domain.data();
+        const std::int32_t* cnt = terms[id].per_row.data();
+        std::vector<std::int64_t>* v = nullptr;
+        for (auto row : live) {
+          auto r = static_cast<std::size_t>(row);
+          if (cnt[r] == 0 || dom[r] < 0) continue;  // (a node without labels has no domain)
+          if (!v) v = &topo.at(key, *col);
+          std::int64_t add = weight[id] * cnt[r];
+          (*v)[static_cast<std::size_t>(dom[r])] += add;
+          topo.any = true;
+          topo.positive |= add > 0;
+        }
+      }
+      return;
+    }
+    // The per-domain vectors of the keys first (stable addresses), then one pass over the pods.
+    for (std::size_t id = 0; id < terms.size(); ++id) {
+      if (weight[id] == 0) continue;
+      std::int32_t key = terms[id].term.topology_key;
+      topo.at(key, *tb.column(key));
+    }
+    std::vector<std::pair<const std::int32_t*, std::int64_t*>>& dest = term_dest;
+    dest.assign(terms.size(), {nullptr, nullptr});
+    for (std::size_t id = 0; id < terms.size(); ++id) {
+      if (weight[id] == 0) continue;
+      std::int32_t key = terms[id].term.topology_key;
+      const LabelColumn* col = tb.column(key);
+      for (auto& [k, v] : topo.keys) {
+        if (k == key) dest[id] = {col->domain.data(), v.data()};
+      }
+    }
+    for (const auto& rec : c.pods()) {
+      if (rec.term_ids.empty()) continue;  // no terms, a free slot or a detached pod
+      auto r = static_cast<std::size_t>(rec.row);
+      for (auto id : rec.term_ids) {
+        auto i = static_cast<std::size_t>(id);
+        std::int64_t w = weight[i];
+        if (w == 0) continue;
+        std::int32_t d = dest[i].first[r];
+        if (d < 0) continue;
+        dest[i].second[d] += w;
+        topo.any = true;
+        topo.positive |= w > 0;
+      }
+    }
+  }
+
   bool score_ipa(const std::vector<std::int32_t>& F, std::vector<std::int64_t>& out) {
     bool has_constraints = !pod->aff_preferred.empty() || !pod->anti_preferred.empty();
     if (fw.cfg_.ignore_preferred_terms_of_existing_pods && !has_constraints) return false;
     const NodeTable& tb = c.table();
+    const auto& live = c.live_rows();
     TopoCounts topo;
+    // One pass over the rows per term: weighted per-row counts summed per domain of the key.
     auto add_rows = [&](const std::vector<std::int32_t>& per_row, std::int32_t key,
                         std::int64_t w) {
       const LabelColumn* col = tb.column(key);
       if (!col) return;
-      for (auto row : c.live_rows()) {
+      const std::int32_t* dom = col->domain.data();
+      std::vector<std::int64_t>* v = nullptr;
+      for (auto row : live) {
         auto r = static_cast<std::size_t>(row);
         std::int32_t cnt = per_row[r];
-        if (cnt == 0 || col->domain[r] < 0 || tb.rows[r].labels.empty()) continue;
-        topo.at(key, *col)[static_cast<std::size_t>(col->domain[r])] += w * cnt;
+        if (cnt == 0 || dom[r] < 0) continue;  // (a node without labels has no domain)
+        if (!v) v = &topo.at(key, *col);
+        (*v)[static_cast<std::size_t>(dom[r])] += w * cnt;
         topo.any = true;
       }
     };
@@ -1485,7 +1587,14 @@ struct Framework::Impl {
       const Matcher& m = c.matcher({incoming_clause(t)}, false);
       if (m.total > 0) add_rows(m.per_row, t.topology_key, -static_cast<std::int64_t>(t.weight));
     }
-    for (const auto& e : c.existing_terms()) {
+    // Existing pods' terms that match the incoming pod, with their weights.
+    const auto& terms = c.existing_terms();
+    std::vector<std::int64_t>& weight = term_weight;
+    weight.assign(terms.size(), 0);
+    std::size_t relevant = 0;
+    std::int64_t carriers = 0;
+    for (std::size_t id = 0; id < terms.size(); ++id) {
+      const ExistingTerm& e = terms[id];
       if (e.total <= 0) continue;
       std::int64_t w;
       switch (e.kind) {
@@ -1502,20 +1611,27 @@ struct Framework::Impl {
         default:
           continue;
       }
-      if (!existing_term_matches_incoming(e.term)) continue;
-      add_rows(e.per_row, e.term.topology_key, w);
+      if (!existing_term_matches_incoming(e.term) || !tb.column(e.term.topology_key)) continue;
+      weight[id] = w;
+      ++relevant;
+      carriers += e.total;
     }
+    sum_existing_terms(weight, relevant, carriers, topo);
     if (!topo.any) return false;
+    std::vector<std::pair<const std::int32_t*, const std::vector<std::int64_t>*>> cols;
+    for (const auto& [key, vals] : topo.keys) {
+      const LabelColumn* col = tb.column(key);
+      if (col) cols.emplace_back(col->domain.data(), &vals);
+    }
     std::int64_t mn = std::numeric_limits<std::int64_t>::max(),
                  mx = std::numeric_limits<std::int64_t>::min();
     for (std::size_t k = 0; k < F.size(); ++k) {
       auto r = static_cast<std::size_t>(F[k]);
       std::int64_t s = 0;
-      for (const auto& [key, vals] : topo.keys) {
-        const LabelColumn* col = tb.column(key);
-        if (!col || col->domain[r] < 0) continue;
-        auto d = static_cast<std::size_t>(col->domain[r]);
-        if (d < vals.size()) s += vals[d];
+      for (const auto& [dom, vals] : cols) {
+        std::int32_t d = dom[r];
+        if (d >= 0 && static_cast<std::size_t>(d) < vals->size())
+          s += (*vals)[static_cast<std::size_t>(d)];
       }
       out[k] = s;
       mn = std::min(mn, s);
