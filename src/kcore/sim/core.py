@@ -8,8 +8,11 @@ the core). Outcomes:
 * nominated (preemption): the victims are deleted (removed from the core, a cluster event for
   the queue) and the preemptor is requeued with ``status.nominatedNodeName`` set, so its next
   attempt evaluates the nominated node first and takes it if it fits;
-* unschedulable: the pod goes back to the queue (unschedulable pool or backoff), to be retried
-  on cluster events (node added/updated, assigned pod deleted, objects added) as upstream.
+* unschedulable: the pod goes back to the queue (unschedulable pool or backoff), filed under
+  the plugins that rejected it (``ScheduleResult.unschedulable_plugins`` / ``pending_plugins``,
+  kube-scheduler's Diagnosis sets), to be retried on the cluster events those plugins care
+  about (node added/updated, assigned pod deleted, objects added) as upstream; a cycle that
+  ended in an error names no plugin and backs off.
 
 Placement times inside a batch are interpolated from the core's per-cycle latencies over the
 batch's wall time (so Python overhead between batches is included in throughput). Time comes
