@@ -44,6 +44,39 @@ def test_admission_can_be_disabled(store, clock):
     assert "tolerations" not in p["spec"]
 
 
+def test_disable_admission_plugins_by_name(store, clock):
+    import random
+
+    from kcore.apiserver.registry import APIRegistry
+
+    reg = APIRegistry(
+        store, clock, rng=random.Random(1), disable_admission_plugins=["ServiceAccount", "Priority"]
+    )
+    assert reg.admission.names() == [
+        "NamespaceLifecycle",
+        "LimitRanger",
+        "DefaultTolerationSeconds",
+        "ResourceQuota",
+    ]
+    p = reg.create("pods", _pod("p", priorityClassName="no-such-class"), namespace="default")
+    assert "serviceAccountName" not in p["spec"]  # ServiceAccount admission is off
+    assert p["spec"]["priorityClassName"] == "no-such-class"  # Priority would reject it
+    assert "priority" not in p["spec"]
+
+
+def test_disabling_an_unknown_admission_plugin_names_the_known_ones(store, clock):
+    import random
+
+    from kcore.apiserver.registry import APIRegistry
+
+    with pytest.raises(
+        ValueError,
+        match='admission plugin "Frobnicate" is unknown; known plugins: '
+        "NamespaceLifecycle, LimitRanger",
+    ):
+        APIRegistry(store, clock, rng=random.Random(1), disable_admission_plugins=["Frobnicate"])
+
+
 def test_default_tolerations_added_unless_present(registry):
     p = registry.create("pods", _pod("p"), namespace="default")
     assert {

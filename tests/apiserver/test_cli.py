@@ -107,6 +107,10 @@ def test_bad_flags_are_clear(capsys):
     with pytest.raises(SystemExit) as exc:
         up_cli.main(["--port", "70000"])
     assert "invalid port 70000" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        apiserver_cli.main(["--disable-admission-plugins", "Priority,Nope"])
+    assert exc.value.code == 2
+    assert 'admission plugin "Nope" is unknown' in capsys.readouterr().err
     with pytest.raises(SystemExit, match="cannot be used together"):
         up_cli.main(
             [

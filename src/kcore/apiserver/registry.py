@@ -82,7 +82,7 @@ from kcore.util.clock import rfc3339
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from kcore.api.meta import RandomSource
     from kcore.apiserver.auth import UserInfo
@@ -245,6 +245,7 @@ class APIRegistry:
         service_cidr: str | None = None,
         node_port_range: tuple[int, int] | None = None,
         admission: list[adm.AdmissionPlugin] | None = None,
+        disable_admission_plugins: Sequence[str] = (),
         bootstrap: bool = True,
         watch_timeout: float = _DEFAULT_WATCH_TIMEOUT,
         bookmark_interval: float = 60.0,
@@ -267,7 +268,7 @@ class APIRegistry:
             kwargs["node_port_range"] = node_port_range
         self.allocators = ServiceAllocators(store, self.rng, **kwargs)
         self.admission = adm.AdmissionChain(
-            adm.default_plugins(self) if admission is None else admission
+            adm.default_plugins(self, disable_admission_plugins) if admission is None else admission
         )
         self.watch_timeout = watch_timeout
         self.bookmark_interval = bookmark_interval

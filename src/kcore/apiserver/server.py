@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 import yaml
 
+from kcore.apiserver.admission import check_plugin_names
 from kcore.apiserver.app import APIApp, create_app
 from kcore.apiserver.auth import TokenAuthenticator, format_token_line, load_token_file
 from kcore.apiserver.certs import TLSFiles, ensure_tls
@@ -37,7 +38,7 @@ from kcore.apiserver.registry import APIRegistry
 from kcore.util.clock import RealClock
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Sequence
 
     from kcore.api.meta import RandomSource
     from kcore.storage.interface import Store
@@ -144,6 +145,7 @@ class APIServer:
         watch_timeout: float | None = None,
         bookmark_interval: float | None = None,
         offload: bool | None = None,
+        disable_admission_plugins: Sequence[str] = (),
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -163,6 +165,7 @@ class APIServer:
         self.watch_timeout = watch_timeout
         self.bookmark_interval = bookmark_interval
         self._offload = offload
+        self.disable_admission_plugins = check_plugin_names(disable_admission_plugins)
         self._store: Store | None = None
         self._owns_store = False
         self._registry: APIRegistry | None = None
@@ -270,6 +273,8 @@ class APIServer:
             kwargs["watch_timeout"] = self.watch_timeout
         if self.bookmark_interval is not None:
             kwargs["bookmark_interval"] = self.bookmark_interval
+        if self.disable_admission_plugins:
+            kwargs["disable_admission_plugins"] = self.disable_admission_plugins
         registry = await asyncio.to_thread(APIRegistry, store, self.clock, rng=self.rng, **kwargs)
         self._registry = registry
         await asyncio.to_thread(registry.ensure_kubernetes_service, self.port, self.host)

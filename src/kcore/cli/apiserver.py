@@ -44,6 +44,15 @@ def _port(text: str) -> int:
     return p
 
 
+def _admission_plugins(value: str) -> tuple[str, ...]:
+    from kcore.apiserver.admission import check_plugin_names
+
+    try:
+        return check_plugin_names(value.split(","))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_server_arguments(parser: argparse.ArgumentParser, *, full: bool) -> None:
     """The APIServer flags; ``full`` adds those only ``kcore apiserver`` offers."""
     parser.add_argument(
@@ -118,6 +127,15 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, full: bool) -> None
         help="NodePort range (default: 30000-32767)",
     )
     parser.add_argument(
+        "--disable-admission-plugins",
+        type=_admission_plugins,
+        default=(),
+        metavar="NAMES",
+        help="comma-separated admission plugins to turn off, as kube-apiserver's flag (kcore "
+        "runs NamespaceLifecycle, LimitRanger, ServiceAccount, Priority, "
+        "DefaultTolerationSeconds and ResourceQuota by default)",
+    )
+    parser.add_argument(
         "--min-request-timeout",
         type=int,
         default=1800,
@@ -173,6 +191,7 @@ def build_server(args: argparse.Namespace) -> APIServer:
             service_cluster_ip_range=args.service_cluster_ip_range,
             service_node_port_range=args.service_node_port_range,
             watch_timeout=float(args.min_request_timeout),
+            disable_admission_plugins=args.disable_admission_plugins,
         )
     return APIServer(
         data_dir=Path(args.data_dir).resolve(),

@@ -406,9 +406,12 @@ class LocalBackend(ComponentBackend):
         from kcore.storage.memory import MemoryStore
 
         self._store = MemoryStore()
-        registry = APIRegistry(self._store, self.clock, rng=SeededRandom(self.seed))
-        chain = registry.admission
-        chain.plugins = [p for p in chain.plugins if p.name not in DISABLED_ADMISSION_PLUGINS]
+        registry = APIRegistry(
+            self._store,
+            self.clock,
+            rng=SeededRandom(self.seed),
+            disable_admission_plugins=sorted(DISABLED_ADMISSION_PLUGINS),
+        )
         return LocalClient(registry), LocalClient(registry)
 
     async def _many(self, calls: Iterable[Any]) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from kcore.sim.backend import ExecutionError
-from kcore.sim.component import ComponentBackend
+from kcore.sim.component import DISABLED_ADMISSION_PLUGINS, ComponentBackend
 
 if TYPE_CHECKING:
     from kcore.client.interface import Client
@@ -74,6 +74,9 @@ class HTTPBackend(ComponentBackend):
             str(data),
             "--port",
             "0",
+            # As scheduler_perf's test server: priorities are taken from the templates.
+            "--disable-admission-plugins",
+            ",".join(sorted(DISABLED_ADMISSION_PLUGINS)),
         ]
         if self.store == "memory":
             cmd += ["--store", "memory"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from kcore.api.resources import ResourceInfo
     from kcore.apiserver.auth import UserInfo
@@ -128,8 +128,32 @@ class AdmissionChain:
         return [p.name for p in self.plugins]
 
 
-def default_plugins(host: AdmissionHost) -> list[AdmissionPlugin]:
-    """kube-apiserver's default-enabled plugins that kcore implements, in upstream order."""
+#: The admission plugins kcore implements, in kube-apiserver's order (its plugin names).
+PLUGIN_NAMES: tuple[str, ...] = (
+    "NamespaceLifecycle",
+    "LimitRanger",
+    "ServiceAccount",
+    "Priority",
+    "DefaultTolerationSeconds",
+    "ResourceQuota",
+)
+
+
+def check_plugin_names(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` as given, or ``ValueError`` naming the first unknown plugin and the known ones
+    (what ``--disable-admission-plugins`` accepts)."""
+    out = tuple(n.strip() for n in names if n.strip())
+    for n in out:
+        if n not in PLUGIN_NAMES:
+            known = ", ".join(PLUGIN_NAMES)
+            msg = f'admission plugin "{n}" is unknown; known plugins: {known}'
+            raise ValueError(msg)
+    return out
+
+
+def default_plugins(host: AdmissionHost, disabled: Iterable[str] = ()) -> list[AdmissionPlugin]:
+    """kube-apiserver's default-enabled plugins that kcore implements, in upstream order, minus
+    ``disabled`` (plugin names; an unknown name is a ``ValueError``)."""
     from kcore.apiserver.admission.lifecycle import NamespaceLifecycle
     from kcore.apiserver.admission.limitranger import LimitRanger
     from kcore.apiserver.admission.priority import PodPriority
@@ -137,7 +161,8 @@ def default_plugins(host: AdmissionHost) -> list[AdmissionPlugin]:
     from kcore.apiserver.admission.serviceaccount import ServiceAccountAdmission
     from kcore.apiserver.admission.tolerations import DefaultTolerationSeconds
 
-    return [
+    off = set(check_plugin_names(disabled))
+    plugins: list[AdmissionPlugin] = [
         NamespaceLifecycle(host),
         LimitRanger(host),
         ServiceAccountAdmission(host),
@@ -145,3 +170,4 @@ def default_plugins(host: AdmissionHost) -> list[AdmissionPlugin]:
         DefaultTolerationSeconds(),
         ResourceQuotaAdmission(host),
     ]
+    return [p for p in plugins if p.name not in off]
