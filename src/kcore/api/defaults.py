@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kcore.api.quantity import QuantityError, parse_quantity
+from kcore.api.validation import VOLUME_SOURCES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -120,44 +121,12 @@ def _default_container(c: Any) -> None:
 
 
 _MODE_SOURCES = ("secret", "configMap", "downwardAPI", "projected")
-_VOLUME_SOURCES = (
-    "hostPath",
-    "emptyDir",
-    "secret",
-    "nfs",
-    "persistentVolumeClaim",
-    "downwardAPI",
-    "configMap",
-    "projected",
-    "csi",
-    "ephemeral",
-    "image",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "iscsi",
-    "glusterfs",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "fc",
-    "azureFile",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-)
 
 
 def _default_volume(v: Any) -> None:
     if not isinstance(v, dict):
         return
-    if not any(k in v for k in _VOLUME_SOURCES):
+    if not any(k in v for k in VOLUME_SOURCES):
         v["emptyDir"] = {}
     for src in _MODE_SOURCES:
         s = v.get(src)

@@ -652,7 +652,8 @@ def _validate_container(  # noqa: PLR0917
         _validate_probe(c.get(probe), f"{path}.{probe}", errs)
 
 
-_VOLUME_SOURCES = (
+#: Every volume source field of a Volume, in the order validation checks them.
+VOLUME_SOURCES = (
     "hostPath",
     "emptyDir",
     "secret",
@@ -702,7 +703,7 @@ def _validate_volumes(vols: Any, path: str, errs: _Errs) -> set[str]:
             if name in names:
                 errs.duplicate(f"{p}.name", name)
             names.add(str(name))
-        sources = [s for s in _VOLUME_SOURCES if v.get(s) is not None]
+        sources = [s for s in VOLUME_SOURCES if v.get(s) is not None]
         if not sources:
             errs.required(p, "must specify a volume type")
         elif len(sources) > 1:
