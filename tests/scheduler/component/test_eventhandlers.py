@@ -2,8 +2,7 @@
 
 Covered: which pods are ours, pod update actions (labels, scale-down, tolerations added,
 gates eliminated, other spec changes, status-only changes), node update events (including
-heartbeats that are not events), which changes the native cache must see, and the rejecting
-plugins read from FitError messages.
+heartbeats that are not events) and which changes the native cache must see.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from kcore.scheduler.component.eventhandlers import (
     pod_cache_changed,
     pod_priority,
     pod_scheduling_properties_change,
-    rejecting_plugins,
     responsible_for_pod,
 )
 from kcore.testing.wrappers import make_node, make_pod
@@ -158,18 +156,3 @@ def test_pod_cache_changed() -> None:
     deleting = copy.deepcopy(bound)
     deleting["metadata"]["deletionTimestamp"] = "2025-01-01T00:00:30Z"
     assert pod_cache_changed(bound, deleting)
-
-
-def test_rejecting_plugins_from_fit_errors() -> None:
-    msg = (
-        "0/5 nodes are available: 2 Insufficient cpu, 2 node(s) had untolerated taint(s), "
-        "1 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, "
-        "preemption: 0/5 nodes are available: 2 node(s) didn't have free ports for the "
-        "requested pod ports."
-    )
-    assert rejecting_plugins(msg) == {"NodeResourcesFit", "TaintToleration", "NodeAffinity"}
-    assert rejecting_plugins(
-        "0/2 nodes are available: 2 node(s) didn't pass ZoneBalance.", {"ZoneBalance"}
-    ) == {"ZoneBalance"}
-    assert rejecting_plugins("0/2 nodes are available: 2 something new.") == frozenset()
-    assert rejecting_plugins("no nodes available to schedule pods") == frozenset()

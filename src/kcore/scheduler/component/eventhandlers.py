@@ -13,7 +13,6 @@ changes of a pod or node are cluster events for the scheduling queue or changes 
 * :func:`pod_cache_changed`, :func:`node_cache_changed`: whether the native cache must see an
   update at all (a heartbeat or a ``Running`` status changes nothing the plugins read, and
   skipping it keeps the core's equivalence caches warm).
-* :func:`rejecting_plugins`: the Filter plugins named by the reasons of a FitError message.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ __all__ = [
     "pod_cache_changed",
     "pod_priority",
     "pod_scheduling_properties_change",
-    "rejecting_plugins",
     "responsible_for_pod",
     "scheduler_name_of",
 ]
@@ -198,38 +196,3 @@ def node_scheduling_properties_change(
     if _md(old).get("annotations") != _md(new).get("annotations"):
         events.append(ActionType.UPDATE_NODE_ANNOTATION)
     return events
-
-
-#: FitError reasons (kube-scheduler v1.35 wording) and the Filter plugin reporting each.
-_REASON_PLUGINS: Final[tuple[tuple[str, str], ...]] = (
-    ("Insufficient ", "NodeResourcesFit"),
-    ("Too many pods", "NodeResourcesFit"),
-    ("untolerated taint", "TaintToleration"),
-    ("didn't match Pod's node affinity/selector", "NodeAffinity"),
-    ("didn't satisfy plugin(s) [NodeAffinity]", "NodeAffinity"),
-    ("didn't match pod anti-affinity rules", "InterPodAffinity"),
-    ("didn't match pod affinity rules", "InterPodAffinity"),
-    ("didn't satisfy existing pods anti-affinity rules", "InterPodAffinity"),
-    ("pod topology spread constraints", "PodTopologySpread"),
-    ("didn't have free ports", "NodePorts"),
-    ("were unschedulable", "NodeUnschedulable"),
-    ("didn't match the requested node name", "NodeName"),
-    ("volume", "VolumeBinding"),
-)
-
-
-def rejecting_plugins(message: str, known: Iterable[str] = ()) -> frozenset[str]:
-    """The Filter plugins whose reasons appear in a FitError ``message``.
-
-    The core reports a failed cycle as kube-scheduler's message; the queue needs the rejecting
-    plugins to requeue the pod on the events those plugins registered. Python plugins report
-    ``node(s) didn't pass <Name>`` by default, recognised when ``<Name>`` is in ``known``. The
-    preemption part of the message is ignored. An unrecognised reason gives the empty set,
-    which the queue treats as an error (the pod backs off and retries) rather than stranding it.
-    """
-    head = message.split(" preemption:", 1)[0]
-    found = {plugin for reason, plugin in _REASON_PLUGINS if reason in head}
-    for name in known:
-        if f"didn't pass {name}" in head:
-            found.add(name)
-    return frozenset(found)

@@ -62,6 +62,7 @@ from kcore.scheduler.backend.queue import (
     ClusterEvent,
     ClusterEventWithHint,
     EventResource,
+    QueueingHintRequest,
     QueueKind,
     SchedulingQueue,
     default_events_to_register,
@@ -74,7 +75,6 @@ from kcore.scheduler.component.eventhandlers import (
     pod_cache_changed,
     pod_priority,
     pod_scheduling_properties_change,
-    rejecting_plugins,
     responsible_for_pod,
     scheduler_name_of,
 )
@@ -98,7 +98,7 @@ if TYPE_CHECKING:
     from kcore.util.clock import Clock
     from kcore.util.wait import Rand
 
-__all__ = ["DEFAULT_BATCH_SIZE", "AttemptObserver", "KubeScheduler"]
+__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_PREEMPTION", "AttemptObserver", "KubeScheduler"]
 
 log = logging.getLogger("kcore.scheduler")
 
@@ -118,6 +118,9 @@ _BACKOFF_FLUSH_PERIOD: Final = 1.0
 _UNSCHEDULABLE_FLUSH_PERIOD: Final = 30.0
 _BINDER_YIELD_EVERY: Final = 64
 _DEFAULT_BINDER: Final = "DefaultBinder"
+#: The PostFilter plugin whose PreEnqueue check holds a preemptor back while its victims are
+#: being preempted (kube-scheduler's async preemption).
+DEFAULT_PREEMPTION: Final = "DefaultPreemption"
 _EMPTY: Final[Mapping[str, Any]] = {}
 
 #: ``observer(result_keys, latency_ns, placed)`` after every batch; for benchmarks.
@@ -160,6 +163,26 @@ class _Binding:
     state: str = "queued"
     cancelled: bool = False
     stale: bool = False  # the pod changed (spec/labels) after it was scheduled
+
+
+@dataclass(slots=True)
+class _Preemption:
+    """A preemptor whose victims are being preempted (upstream's ``Executor.preempting``).
+
+    From its failed cycle until the victims' API calls ended, or the last victim is seen
+    deleted or terminating (``IsPodRunningPreemption``), DefaultPreemption's PreEnqueue check
+    holds the preemptor back: it is gated in the queue, so the deletion of its first victims
+    cannot send it into a cycle that finds its nominated node still half full and preempts
+    again elsewhere.
+    """
+
+    key: str
+    uid: str
+    node: str
+    # The victim deleted last, set just before its deletion is requested (the others are
+    # gone by then); its deletion or termination seen by the informer ends the wait.
+    last_victim: str | None = None
+    released: bool = False  # the gate was lifted; the record only waits for the API calls
 
 
 @dataclass
@@ -259,7 +282,10 @@ class KubeScheduler:
             pod_max_in_unschedulable_pods_seconds=pod_max_in_unschedulable_pods_seconds,
             profiles={name: _events_to_register(p) for name, p in self.profiles.items()},
         )
-        self._filter_plugins = {name: frozenset(p.filters) for name, p in self.profiles.items()}
+        # Plugins the queue knows per profile: a Diagnosis set is filed under these only.
+        self._queue_plugins = {
+            name: frozenset(_events_to_register(p)) for name, p in self.profiles.items()
+        }
         self._preempts = {name: bool(p.post_filters) for name, p in self.profiles.items()}
         self.factory = informer_factory or SharedInformerFactory(client, clock)
         self.metrics = SchedulerMetrics()
@@ -291,6 +317,13 @@ class KubeScheduler:
         self._bound_on: dict[str, set[str]] = {}
         self._bound_node: dict[str, str] = {}
         self._nodes: set[str] = set()
+        # _preempting: preemptor key -> its preemption while the victims' API calls run;
+        # _last_victims: last victim key -> preemptor key, for the records that set one;
+        # _victims_requested: victims whose deletion was requested and not yet seen (a second
+        # preemption treats them as terminating and sends no second request).
+        self._preempting: dict[str, _Preemption] = {}
+        self._last_victims: dict[str, str] = {}
+        self._victims_requested: set[str] = set()
         # Deferred handler calls while a batch runs in the worker thread.
         self._in_batch = False
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
@@ -617,7 +650,7 @@ class KubeScheduler:
         self._pending[key] = _Pending(pod, uid, profile, prev.enqueued if prev else now)
         if key in self._assumed:
             return  # our own binding is in progress; the informer lags
-        gated = SCHEDULING_GATES if spec.get("schedulingGates") else None
+        gated = self._gated_by(key, uid, spec)
         nominated = (pod.get("status") or _EMPTY).get("nominatedNodeName") or None
         if (
             prev is None
@@ -657,7 +690,7 @@ class KubeScheduler:
     def _move(self, event: ClusterEvent, now: float) -> int:
         """``MoveAllToActiveOrBackoffQueue`` with the incoming-pods metric per destination."""
         before = self.queue.pending_pods()
-        if not before.unschedulable and not before.in_flight:
+        if not (before.unschedulable or before.gated or before.in_flight):
             return 0  # nothing can move, and no attempt could replay the event
         moved = self.queue.move_all_to_active_or_backoff_queue(event, now)
         if moved:
@@ -725,17 +758,28 @@ class KubeScheduler:
         now: float,
     ) -> QueueKind:
         spec = pod.get("spec") or {}
+        uid = (pod.get("metadata") or {}).get("uid") or None
         return self.queue.update(
             key,
             now,
             actions=actions,
-            uid=(pod.get("metadata") or {}).get("uid") or None,
+            uid=uid,
             priority=pod_priority(pod),
             scheduler_name=scheduler_name_of(pod),
-            gated_by=SCHEDULING_GATES if spec.get("schedulingGates") else None,
+            gated_by=self._gated_by(key, uid or key, spec),
             nominated_node_name=(pod.get("status") or {}).get("nominatedNodeName") or None,
             has_required_affinity_terms=has_required_affinity_terms(pod),
         )
+
+    def _gated_by(self, key: str, uid: str, spec: Mapping[str, Any]) -> str | None:
+        """The PreEnqueue plugin that rejects the pod now, in upstream's order: SchedulingGates
+        (``spec.schedulingGates``), then DefaultPreemption (its preemption is running)."""
+        if spec.get("schedulingGates"):
+            return SCHEDULING_GATES
+        p = self._preempting.get(key)
+        if p is not None and not p.released and p.uid == uid:
+            return DEFAULT_PREEMPTION
+        return None
 
     def _update_pod_in_scheduling_queue(
         self, old: Mapping[str, Any], new: Mapping[str, Any]
@@ -760,6 +804,11 @@ class KubeScheduler:
             return
         old_nnn = (old.get("status") or {}).get("nominatedNodeName")
         new_nnn = (new.get("status") or {}).get("nominatedNodeName")
+        if entry.nominated is not None:
+            # Our own nomination stands: the object shows it, or an earlier one we patched
+            # that the watch delivers only now (taking that would move the reservation back
+            # to a node the pod no longer waits for).
+            old_nnn = new_nnn = entry.nominated
         if actions is ActionType.NONE and old_nnn == new_nnn:
             if pod_priority(old) == pod_priority(new):
                 return
@@ -769,9 +818,11 @@ class KubeScheduler:
         if new_nnn != old_nnn:
             if new_nnn:
                 self.frameworks.add_nominated_pod(new, new_nnn)
-            elif not entry.nominated:
+            else:
                 self.frameworks.delete_nominated_pod_if_exists(*key.split("/", 1))
-        self._queue_update(key, pod=new, actions=actions, now=self.clock.monotonic())
+        self._queue_update(
+            key, pod=_pod_for_cycle(entry), actions=actions, now=self.clock.monotonic()
+        )
         self._wake.set()
 
     def _delete_pod_from_scheduling_queue(
@@ -780,6 +831,7 @@ class KubeScheduler:
         key = meta_namespace_key(pod)
         entry = self._pending.pop(key, None)
         self.queue.delete(key)
+        self._forget_preemption(key)
         b = self._assumed.get(key)
         if b is not None and not bound and b.state == "queued":
             # Deleted after its cycle placed it, before the binding was sent: no trace.
@@ -857,6 +909,8 @@ class KubeScheduler:
         key = meta_namespace_key(new)
         node = new["spec"]["nodeName"]
         self._track_bound(key, node)
+        if key in self._last_victims and (new.get("metadata") or _EMPTY).get("deletionTimestamp"):
+            self._victim_gone(key)
         if not pod_cache_changed(old, new):
             return
         if node in self._nodes:
@@ -876,6 +930,10 @@ class KubeScheduler:
         if b is not None:
             self._drop_assumed(b, cancel=True)
         self.frameworks.remove_pod(ns, name)
+        self._victims_requested.discard(key)
+        if key in self._last_victims:
+            # Before the event: the preemptor's PreEnqueue check passes now, so it moves.
+            self._victim_gone(key)
         self._move(EVENT_ASSIGNED_POD_DELETE, self.clock.monotonic())
         self._wake.set()
 
@@ -1080,14 +1138,7 @@ class KubeScheduler:
                 self.metrics.observe_attempts(
                     "error", entry.profile, [self.clock.monotonic() - started]
                 )
-                self._failure(
-                    entry,
-                    key,
-                    reason="SchedulerError",
-                    message=str(err),
-                    rejectors=(),
-                    nominated=None,
-                )
+                self._failure(entry, key, reason="SchedulerError", message=str(err), nominated=None)
                 continue
             self._process_result(
                 entries=[entry],
@@ -1116,6 +1167,9 @@ class KubeScheduler:
         latency = result.latency_ns
         self.metrics.scheduling_algorithm_duration.observe_many(latency / 1e9)
         names = result.node_names()
+        failed_idx = np.flatnonzero(node_index < 0).tolist()
+        failures = {i: result[i] for i in failed_idx}
+        void = self._batch_nomination_conflicts(entries, node_index, names, failures)
         placed_idx = np.flatnonzero(node_index >= 0).tolist()
         if placed_idx:
             rows = node_index.tolist()
@@ -1124,6 +1178,8 @@ class KubeScheduler:
             assumed = self._assumed
             assumed_on = self._assumed_on
             for i in placed_idx:
+                if void and i in void:
+                    continue
                 entry = entries[i]
                 key = keys[i]
                 node = names[rows[i]]
@@ -1149,21 +1205,84 @@ class KubeScheduler:
                 s.add(key)
                 bind_q.append(b)
             self._bind_ready.set()
-        failed_idx = np.flatnonzero(node_index < 0).tolist()
         failed_keys: list[str] = []
         if failed_idx:
             codes = result.codes
             for i in failed_idx:
                 failed_keys.append(keys[i])
+                if void and i in void:
+                    continue
                 entry = entries[i]
                 self.metrics.observe_attempts(
                     "error" if codes[i] == Code.Error else "unschedulable",
                     entry.profile,
                     [float(latency[i]) / 1e9],
                 )
-                self._handle_cycle_failure(entry, keys[i], result[i], pods[i])
+                self._handle_cycle_failure(entry, keys[i], failures[i], pods[i])
+        placed = len(placed_idx)
+        if void:
+            for i in sorted(void):
+                if node_index[i] >= 0:
+                    placed -= 1
+                    failed_keys.append(keys[i])
+                self._retry_void_attempt(entries[i], keys[i], placed=node_index[i] >= 0)
         if self.attempt_observer is not None:
-            self.attempt_observer(failed_keys, latency, len(placed_idx))
+            self.attempt_observer(failed_keys, latency, placed)
+
+    def _batch_nomination_conflicts(
+        self,
+        entries: list[_Pending],
+        node_index: np.ndarray[Any, np.dtype[np.int32]],
+        names: list[str],
+        failures: Mapping[int, ScheduleResult],
+    ) -> set[int]:
+        """The results of a batch that an earlier nomination of the same batch voids.
+
+        kube-scheduler records a preemptor's nomination before the next pod's cycle, whose
+        filters then count the nominated pod on that node when its priority is at least the
+        pod's own. The core does not record nominations within a batch, so a later pod of the
+        batch that was placed on, or nominated to, a node an earlier pod of the batch was
+        nominated to by a pod of priority >= its own decided without that reservation (two
+        preemptors would take the same victims). Its result is void and it is retried at once;
+        every other result is what consecutive cycles would have given (the nomination only
+        makes that node worse for later pods).
+        """
+        noms = [(i, r.nominated_node) for i, r in failures.items() if r.nominated_node]
+        if not noms or len(entries) < 2:
+            return set()
+        nominated = dict(noms)
+        first = min(nominated)
+        best: dict[str, int] = {}  # node -> highest priority nominated to it in this batch
+        void: set[int] = set()
+        for j in range(first, len(entries)):
+            row = int(node_index[j])
+            node = names[row] if row >= 0 else nominated.get(j)
+            if node is None:
+                continue
+            prio = pod_priority(entries[j].pod)
+            held = best.get(node)
+            if held is not None and held >= prio:
+                void.add(j)
+            elif j in nominated:
+                best[node] = prio
+        return void
+
+    def _retry_void_attempt(self, entry: _Pending, key: str, *, placed: bool) -> None:
+        """Undo a voided result (see :meth:`_batch_nomination_conflicts`) and queue the pod
+        for an immediate retry, which sees the nomination."""
+        self._stats.extra["void_attempts"] = self._stats.extra.get("void_attempts", 0) + 1
+        ns, _, name = key.partition("/")
+        if placed:
+            self.frameworks.forget(ns, name)
+        self.queue.done(key, entry.uid)
+        if self._pending.get(key) is entry:
+            self._queue_update(
+                key,
+                pod=_pod_for_cycle(entry),
+                actions=ActionType.UPDATE,
+                now=self.clock.monotonic(),
+            )
+            self._wake.set()
 
     # -- failures -------------------------------------------------------------------------
 
@@ -1177,14 +1296,18 @@ class KubeScheduler:
         profile = entry.profile
         error = r.code == Code.Error and not r.message.startswith("no nodes available")
         message = r.message or ("scheduler error" if error else "unschedulable")
+        # The core's Diagnosis sets (empty on an error, which the queue backs off). A plugin
+        # the queue does not know cannot be filed; without any known one left the pod backs
+        # off and retries rather than waiting for an event nobody registered.
+        known = self._queue_plugins.get(profile, frozenset())
+        unschedulable = r.unschedulable_plugins & known
+        pending = r.pending_plugins & known
         if error:
             self._stats.errors += 1
             reason = "SchedulerError"
-            rejectors: frozenset[str] = frozenset()
         else:
             self._stats.unschedulable += 1
             reason = "Unschedulable"
-            rejectors = rejecting_plugins(message, self._filter_plugins.get(profile, ()))
             if self._preempts.get(profile) and r.code in (
                 Code.Unschedulable,
                 Code.UnschedulableAndUnresolvable,
@@ -1194,13 +1317,14 @@ class KubeScheduler:
         if nominated:
             self._stats.preemptions += 1
             self.metrics.preemption_victims.observe(len(r.victims))
-            self._spawn(self._prepare_candidate(profile, pod, nominated, list(r.victims)))
+            self._start_preemption(entry, key, pod, r)
         self._failure(
             entry,
             key,
             reason=reason,
             message=message,
-            rejectors=rejectors,
+            unschedulable_plugins=unschedulable,
+            pending_plugins=pending,
             nominated=nominated,
         )
 
@@ -1211,7 +1335,8 @@ class KubeScheduler:
         *,
         reason: str,
         message: str,
-        rejectors: Iterable[str],
+        unschedulable_plugins: Iterable[str] = (),
+        pending_plugins: Iterable[str] = (),
         nominated: str | None,
     ) -> None:
         """``handleSchedulingFailure``: event, requeue, condition (+ nomination)."""
@@ -1222,7 +1347,9 @@ class KubeScheduler:
                 pod, None, EVENT_TYPE_WARNING, "FailedScheduling", "Scheduling", message
             )
         now = self.clock.monotonic()
-        kind = self.queue.add_unschedulable_if_not_present(key, now, rejectors, uid=entry.uid)
+        kind = self.queue.add_unschedulable_if_not_present(
+            key, now, unschedulable_plugins, pending_plugins, uid=entry.uid
+        )
         if kind is QueueKind.NONE or self._pending.get(key) is not entry:
             return  # deleted or bound meanwhile: nothing to report on
         self.metrics.queue_incoming_pods.inc(1, kind.value, "ScheduleAttemptFailure")
@@ -1298,56 +1425,121 @@ class KubeScheduler:
 
     # -- preemption -----------------------------------------------------------------------
 
-    async def _prepare_candidate(
-        self, profile: str, preemptor: Mapping[str, Any], node: str, victims: list[str]
+    def _start_preemption(
+        self, entry: _Pending, key: str, pod: Mapping[str, Any], r: ScheduleResult
     ) -> None:
-        """Act on a preemption decision: victims get ``DisruptionTarget`` and are deleted;
-        lower-priority pods nominated to the node lose the nomination."""
+        """``prepareCandidateAsync``: gate the preemptor, then preempt its victims in the
+        background. Called while the preemptor is still in flight, so that requeueing it runs
+        DefaultPreemption's PreEnqueue check (the pod waits gated, not in a retry loop)."""
+        node = r.nominated_node
+        if node is None:
+            return
         store = self.pod_informer.get_indexer()
-        sched_name = scheduler_name_of(preemptor)
-        preemptor_uid = (preemptor.get("metadata") or {}).get("uid", "")
-        for vkey in victims:
+        to_delete: list[Mapping[str, Any]] = []
+        for vkey in r.victims:
             victim = store.get_by_key(vkey)
-            if victim is None:
-                continue
-            vmd = victim.get("metadata") or {}
-            ns, name = vmd.get("namespace") or "default", vmd.get("name", "")
-            if vmd.get("deletionTimestamp"):
-                continue
-            cond = {
-                "type": "DisruptionTarget",
-                "status": "True",
-                "reason": "PreemptionByScheduler",
-                "message": f"{sched_name}: preempting to accommodate a higher priority pod",
-                "lastTransitionTime": rfc3339(self.clock.now()),
-            }
-            try:
+            if (
+                victim is None
+                or vkey in self._victims_requested
+                or (victim.get("metadata") or _EMPTY).get("deletionTimestamp")
+            ):
+                continue  # gone, or its deletion started already: no second request
+            to_delete.append(victim)
+        if not to_delete:
+            return
+        self._forget_preemption(key)
+        p = _Preemption(key, entry.uid, node)
+        self._preempting[key] = p
+        self._victims_requested.update(_key(v) for v in to_delete)
+        self._queue_update(
+            key, pod=entry.pod, actions=ActionType.UPDATE, now=self.clock.monotonic()
+        )
+        self._spawn(self._prepare_candidate(p, entry.profile, pod, to_delete))
+
+    async def _prepare_candidate(
+        self,
+        p: _Preemption,
+        profile: str,
+        preemptor: Mapping[str, Any],
+        victims: list[Mapping[str, Any]],
+    ) -> None:
+        """Lower-priority pods nominated to the node lose their nomination; every victim but
+        the last is preempted concurrently, then the last one (upstream's order: once the
+        last victim is seen deleted, all the others were deleted before it)."""
+        ok = False
+        try:
+            await self._clear_lower_priority_nominations(preemptor, p.node)
+            ok = True
+            if len(victims) > 1:
+                results = await asyncio.gather(
+                    *(self._preempt_victim(profile, preemptor, p.node, v) for v in victims[:-1])
+                )
+                ok = all(results)
+            if ok:
+                last = _key(victims[-1])
+                p.last_victim = last
+                if self._preempting.get(p.key) is p:
+                    self._last_victims[last] = p.key
+                ok = await self._preempt_victim(profile, preemptor, p.node, victims[-1])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("preemption for %s failed", p.key)
+            ok = False
+        self._dispatch(self._preemption_done, p, ok)
+
+    async def _preempt_victim(
+        self, profile: str, preemptor: Mapping[str, Any], node: str, victim: Mapping[str, Any]
+    ) -> bool:
+        """``PreemptPod``: the victim gets ``DisruptionTarget`` (if it lacks it), then is
+        deleted (uid precondition). True when it is gone or going."""
+        vmd = victim.get("metadata") or _EMPTY
+        ns, name, uid = vmd.get("namespace") or "default", vmd.get("name", ""), vmd.get("uid", "")
+        vkey = f"{ns}/{name}"
+        sched_name = scheduler_name_of(preemptor)
+        message = f"{sched_name}: preempting to accommodate a higher priority pod"
+        try:
+            if not _has_condition(victim, "DisruptionTarget", "PreemptionByScheduler", message):
+                cond = {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "reason": "PreemptionByScheduler",
+                    "message": message,
+                    "lastTransitionTime": rfc3339(self.clock.now()),
+                }
                 await self.client.patch(
                     "pods",
                     name,
-                    {"metadata": {"uid": vmd.get("uid")}, "status": {"conditions": [cond]}},
+                    {"metadata": {"uid": uid}, "status": {"conditions": [cond]}},
                     namespace=ns,
                     subresource="status",
                     patch_type="strategic",
                 )
-                await self.client.delete(
-                    "pods", name, namespace=ns, preconditions={"uid": vmd.get("uid", "")}
-                )
-            except (NotFound, Conflict):
-                log.info("victim %s is already deleted", vkey)
-            except StatusError as err:
-                log.warning("could not preempt %s for %s: %s", vkey, _key(preemptor), err)
-                continue
-            if self.events_enabled:
-                self.recorders[profile].eventf(
-                    victim,
-                    preemptor,
-                    EVENT_TYPE_NORMAL,
-                    "Preempted",
-                    "Preempting",
-                    f"Preempted by pod {preemptor_uid} on node {node}",
-                )
-        # Lower-priority pods nominated to this node lose their nomination.
+            await self.client.delete("pods", name, namespace=ns, preconditions={"uid": uid})
+        except (NotFound, Conflict):
+            log.info("victim %s is already deleted", vkey)
+            return True
+        except StatusError as err:
+            log.warning("could not preempt %s for %s: %s", vkey, _key(preemptor), err)
+            self._victims_requested.discard(vkey)
+            return False
+        if self.events_enabled:
+            preemptor_uid = (preemptor.get("metadata") or _EMPTY).get("uid", "")
+            self.recorders[profile].eventf(
+                victim,
+                preemptor,
+                EVENT_TYPE_NORMAL,
+                "Preempted",
+                "Preempting",
+                f"Preempted by pod {preemptor_uid} on node {node}",
+            )
+        return True
+
+    async def _clear_lower_priority_nominations(
+        self, preemptor: Mapping[str, Any], node: str
+    ) -> None:
+        """Pods of lower priority nominated to ``node`` may no longer fit there: they lose
+        the nomination (and look for room elsewhere)."""
         prio = pod_priority(preemptor)
         pkey = _key(preemptor)
         for other in self.queue.nominated_pods_for_node(node):
@@ -1358,7 +1550,7 @@ class KubeScheduler:
             self.frameworks.delete_nominated_pod_if_exists(*other.split("/", 1))
             entry.nominated = None
             ns, _, name = other.partition("/")
-            with contextlib.suppress(StatusError):
+            try:
                 await self.client.patch(
                     "pods",
                     name,
@@ -1367,6 +1559,50 @@ class KubeScheduler:
                     subresource="status",
                     patch_type="merge",
                 )
+            except StatusError as err:
+                log.info("could not clear the nomination of %s: %s", other, err)
+
+    def _preemption_done(self, p: _Preemption, ok: bool) -> None:
+        """The victims' API calls ended. The gate lifts if it has not yet; a preemptor whose
+        preemption failed, or whose last victim is gone already (no deletion event will
+        move it any more), goes to activeQ, as upstream activates it on an error."""
+        if self._preempting.get(p.key) is not p:
+            return  # the preemptor was deleted, bound or preempted again meanwhile
+        self._forget_preemption(p.key)
+        if p.released:
+            return
+        gone = (
+            p.last_victim is not None
+            and self.pod_informer.get_indexer().get_by_key(p.last_victim) is None
+        )
+        self._release_preemption(p, activate=not ok or gone)
+
+    def _victim_gone(self, vkey: str) -> None:
+        """The informer shows a last victim deleted or terminating: its preemptor's
+        PreEnqueue check passes from now on (``IsPodRunningPreemption``)."""
+        pkey = self._last_victims.pop(vkey, None)
+        p = self._preempting.get(pkey) if pkey is not None else None
+        if p is not None and not p.released:
+            self._release_preemption(p)
+
+    def _release_preemption(self, p: _Preemption, *, activate: bool = False) -> None:
+        p.released = True
+        entry = self._pending.get(p.key)
+        if entry is None or entry.uid != p.uid or p.key in self._assumed:
+            return
+        now = self.clock.monotonic()
+        # Only the gate changes; the next event the pod's rejectors registered moves it.
+        self._queue_update(p.key, pod=entry.pod, actions=ActionType.UPDATE, now=now)
+        if activate:
+            moved = self.queue.activate([p.key], now)
+            if moved:
+                self.metrics.queue_incoming_pods.inc(moved, "active", "ForceActivate")
+        self._wake.set()
+
+    def _forget_preemption(self, key: str) -> None:
+        p = self._preempting.pop(key, None)
+        if p is not None and p.last_victim and self._last_victims.get(p.last_victim) == key:
+            del self._last_victims[p.last_victim]
 
     # ============================================================================ binding
 
@@ -1506,15 +1742,27 @@ class KubeScheduler:
 def _events_to_register(
     profile: ResolvedProfile,
 ) -> dict[str, tuple[ClusterEventWithHint, ...]]:
-    """The profile's filter plugins' ``EventsToRegister`` (all events for unknown plugins,
-    as upstream registers for plugins without ``EnqueueExtensions``)."""
+    """The ``EventsToRegister`` of the profile's PreEnqueue and Filter plugins (all events
+    for unknown plugins, as upstream registers for plugins without ``EnqueueExtensions``).
+
+    DefaultPreemption, when the profile preempts, registers the deletion of assigned pods
+    with a hint that always skips, as upstream: the registration lets that event reach a
+    preemptor gated while its victims are deleted, and the other rejectors decide whether it
+    moves."""
     defaults = default_events_to_register()
     out = {SCHEDULING_GATES: defaults[SCHEDULING_GATES]}
+    if DEFAULT_PREEMPTION in profile.post_filters:
+        out[DEFAULT_PREEMPTION] = (ClusterEventWithHint(EVENT_ASSIGNED_POD_DELETE, _queue_skip),)
     for name in profile.filters:
         out[name] = defaults.get(
             name, (ClusterEventWithHint(ClusterEvent(EventResource.WILDCARD, ActionType.ALL)),)
         )
     return out
+
+
+def _queue_skip(request: QueueingHintRequest) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """A queueing hint that skips every pod (DefaultPreemption's on assigned-pod deletion)."""
+    return np.zeros(len(request.keys), dtype=np.bool_)
 
 
 def _terminal(pod: Mapping[str, Any]) -> bool:
@@ -1540,3 +1788,15 @@ def _pod_for_cycle(entry: _Pending) -> Mapping[str, Any]:
 
 def _key(pod: Mapping[str, Any]) -> str:
     return str(meta_namespace_key(pod))
+
+
+def _has_condition(pod: Mapping[str, Any], kind: str, reason: str, message: str) -> bool:
+    """Whether ``pod`` carries condition ``kind`` True with this reason and message."""
+    for c in (pod.get("status") or _EMPTY).get("conditions") or ():
+        if c.get("type") == kind:
+            return bool(
+                c.get("status") == "True"
+                and c.get("reason") == reason
+                and c.get("message") == message
+            )
+    return False
