@@ -169,20 +169,22 @@ class _Binding:
 class _Preemption:
     """A preemptor whose victims are being preempted (upstream's ``Executor.preempting``).
 
-    From its failed cycle until the victims' API calls ended, or the last victim is seen
-    deleted or terminating (``IsPodRunningPreemption``), DefaultPreemption's PreEnqueue check
-    holds the preemptor back: it is gated in the queue, so the deletion of its first victims
-    cannot send it into a cycle that finds its nominated node still half full and preempts
-    again elsewhere.
+    DefaultPreemption's PreEnqueue check holds the preemptor back (it is gated in the queue)
+    from its failed cycle until the informer shows the last victim deleted or terminating;
+    the last victim is deleted after the others, and the watch delivers deletions in order,
+    so by then the cache has seen every victim go. The deletion of the first victims
+    therefore cannot send it into a cycle that finds its nominated node still half full and
+    preempts again elsewhere. A failed preemption lifts the gate at once.
     """
 
     key: str
     uid: str
     node: str
     # The victim deleted last, set just before its deletion is requested (the others are
-    # gone by then); its deletion or termination seen by the informer ends the wait.
+    # gone by then); its deletion or termination seen by the informer lifts the gate.
     last_victim: str | None = None
-    released: bool = False  # the gate was lifted; the record only waits for the API calls
+    released: bool = False  # the gate was lifted
+    api_done: bool = False  # the victims' API calls ended
 
 
 @dataclass
@@ -1467,12 +1469,16 @@ class KubeScheduler:
         the last is preempted concurrently, then the last one (upstream's order: once the
         last victim is seen deleted, all the others were deleted before it)."""
         ok = False
+        accepted: set[str] = set()  # victims whose deletion the API accepted
         try:
             await self._clear_lower_priority_nominations(preemptor, p.node)
             ok = True
             if len(victims) > 1:
                 results = await asyncio.gather(
-                    *(self._preempt_victim(profile, preemptor, p.node, v) for v in victims[:-1])
+                    *(
+                        self._preempt_victim(profile, preemptor, p.node, v, accepted)
+                        for v in victims[:-1]
+                    )
                 )
                 ok = all(results)
             if ok:
@@ -1480,19 +1486,31 @@ class KubeScheduler:
                 p.last_victim = last
                 if self._preempting.get(p.key) is p:
                     self._last_victims[last] = p.key
-                ok = await self._preempt_victim(profile, preemptor, p.node, victims[-1])
+                ok = await self._preempt_victim(profile, preemptor, p.node, victims[-1], accepted)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("preemption for %s failed", p.key)
             ok = False
+        finally:
+            # Victims not being deleted may be chosen again (their informer event, which
+            # would clear the mark, may never come).
+            self._victims_requested.difference_update(
+                k for k in map(_key, victims) if k not in accepted
+            )
         self._dispatch(self._preemption_done, p, ok)
 
     async def _preempt_victim(
-        self, profile: str, preemptor: Mapping[str, Any], node: str, victim: Mapping[str, Any]
+        self,
+        profile: str,
+        preemptor: Mapping[str, Any],
+        node: str,
+        victim: Mapping[str, Any],
+        accepted: set[str],
     ) -> bool:
         """``PreemptPod``: the victim gets ``DisruptionTarget`` (if it lacks it), then is
-        deleted (uid precondition). True when it is gone or going."""
+        deleted (uid precondition; its key joins ``accepted``). True when it is gone or
+        going."""
         vmd = victim.get("metadata") or _EMPTY
         ns, name, uid = vmd.get("namespace") or "default", vmd.get("name", ""), vmd.get("uid", "")
         vkey = f"{ns}/{name}"
@@ -1521,8 +1539,8 @@ class KubeScheduler:
             return True
         except StatusError as err:
             log.warning("could not preempt %s for %s: %s", vkey, _key(preemptor), err)
-            self._victims_requested.discard(vkey)
             return False
+        accepted.add(vkey)
         if self.events_enabled:
             preemptor_uid = (preemptor.get("metadata") or _EMPTY).get("uid", "")
             self.recorders[profile].eventf(
@@ -1563,26 +1581,42 @@ class KubeScheduler:
                 log.info("could not clear the nomination of %s: %s", other, err)
 
     def _preemption_done(self, p: _Preemption, ok: bool) -> None:
-        """The victims' API calls ended. The gate lifts if it has not yet; a preemptor whose
-        preemption failed, or whose last victim is gone already (no deletion event will
-        move it any more), goes to activeQ, as upstream activates it on an error."""
+        """The victims' API calls ended. A failed preemption lifts the gate and activates
+        the preemptor, as upstream; so does a successful one whose last victim the informer
+        shows gone or terminating already (no event of it is still to come). Otherwise the
+        gate lifts when the informer shows the last victim go (:meth:`_victim_gone`).
+
+        Upstream lifts it here in every case; keeping it until the watch has caught up
+        spares the preemptor a cycle that would still see the last victim on the node.
+        """
+        p.api_done = True
         if self._preempting.get(p.key) is not p:
             return  # the preemptor was deleted, bound or preempted again meanwhile
-        self._forget_preemption(p.key)
         if p.released:
+            self._forget_preemption(p.key)
             return
-        gone = (
-            p.last_victim is not None
-            and self.pod_informer.get_indexer().get_by_key(p.last_victim) is None
+        victim = (
+            self.pod_informer.get_indexer().get_by_key(p.last_victim) if p.last_victim else None
         )
-        self._release_preemption(p, activate=not ok or gone)
+        if (
+            ok
+            and victim is not None
+            and not (victim.get("metadata") or _EMPTY).get("deletionTimestamp")
+        ):
+            return  # its deletion event is on its way
+        self._forget_preemption(p.key)
+        self._release_preemption(p, activate=True)
 
     def _victim_gone(self, vkey: str) -> None:
         """The informer shows a last victim deleted or terminating: its preemptor's
         PreEnqueue check passes from now on (``IsPodRunningPreemption``)."""
         pkey = self._last_victims.pop(vkey, None)
         p = self._preempting.get(pkey) if pkey is not None else None
-        if p is not None and not p.released:
+        if p is None:
+            return
+        if p.api_done:
+            self._forget_preemption(p.key)
+        if not p.released:
             self._release_preemption(p)
 
     def _release_preemption(self, p: _Preemption, *, activate: bool = False) -> None:
