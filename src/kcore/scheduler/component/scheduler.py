@@ -338,6 +338,10 @@ class KubeScheduler:
         self._wake = asyncio.Event()
         self._busy = False
         self._background: set[asyncio.Task[Any]] = set()
+        # Requests of background tasks (status patches, preemption, conflict checks) in
+        # flight at once: ``parallelism``, beside as many binders. A burst of failed pods
+        # or victims queues here, in order, instead of in the client's connection pool.
+        self._writes = asyncio.Semaphore(self.parallelism)
         self._tasks: list[asyncio.Task[Any]] = []
         self._handlers_added = False
         self._synced = False
@@ -1398,9 +1402,10 @@ class KubeScheduler:
         body = dict(patch)
         body["metadata"] = {"uid": uid}
         try:
-            await self.client.patch(
-                "pods", name, body, namespace=ns, subresource="status", patch_type="strategic"
-            )
+            async with self._writes:
+                await self.client.patch(
+                    "pods", name, body, namespace=ns, subresource="status", patch_type="strategic"
+                )
         except NotFound:
             pass
         except Conflict:
@@ -1517,23 +1522,24 @@ class KubeScheduler:
         sched_name = scheduler_name_of(preemptor)
         message = f"{sched_name}: preempting to accommodate a higher priority pod"
         try:
-            if not _has_condition(victim, "DisruptionTarget", "PreemptionByScheduler", message):
-                cond = {
-                    "type": "DisruptionTarget",
-                    "status": "True",
-                    "reason": "PreemptionByScheduler",
-                    "message": message,
-                    "lastTransitionTime": rfc3339(self.clock.now()),
-                }
-                await self.client.patch(
-                    "pods",
-                    name,
-                    {"metadata": {"uid": uid}, "status": {"conditions": [cond]}},
-                    namespace=ns,
-                    subresource="status",
-                    patch_type="strategic",
-                )
-            await self.client.delete("pods", name, namespace=ns, preconditions={"uid": uid})
+            async with self._writes:
+                if not _has_condition(victim, "DisruptionTarget", "PreemptionByScheduler", message):
+                    cond = {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "reason": "PreemptionByScheduler",
+                        "message": message,
+                        "lastTransitionTime": rfc3339(self.clock.now()),
+                    }
+                    await self.client.patch(
+                        "pods",
+                        name,
+                        {"metadata": {"uid": uid}, "status": {"conditions": [cond]}},
+                        namespace=ns,
+                        subresource="status",
+                        patch_type="strategic",
+                    )
+                await self.client.delete("pods", name, namespace=ns, preconditions={"uid": uid})
         except (NotFound, Conflict):
             log.info("victim %s is already deleted", vkey)
             return True
@@ -1569,14 +1575,15 @@ class KubeScheduler:
             entry.nominated = None
             ns, _, name = other.partition("/")
             try:
-                await self.client.patch(
-                    "pods",
-                    name,
-                    {"status": {"nominatedNodeName": None}},
-                    namespace=ns,
-                    subresource="status",
-                    patch_type="merge",
-                )
+                async with self._writes:
+                    await self.client.patch(
+                        "pods",
+                        name,
+                        {"status": {"nominatedNodeName": None}},
+                        namespace=ns,
+                        subresource="status",
+                        patch_type="merge",
+                    )
             except StatusError as err:
                 log.info("could not clear the nomination of %s: %s", other, err)
 
@@ -1750,7 +1757,8 @@ class KubeScheduler:
 
     async def _check_conflict(self, b: _Binding, message: str) -> None:
         try:
-            pod = await self.client.get("pods", b.name, namespace=b.namespace)
+            async with self._writes:
+                pod = await self.client.get("pods", b.name, namespace=b.namespace)
         except NotFound:
             pod = None
         except StatusError:
