@@ -202,6 +202,7 @@ def main(argv: list[str]) -> int:
         batch_size=args.batch_size,
         parallelism=args.parallelism,
         seed=args.seed,
+        gc_freeze=True,
     )
 
     async def serve() -> int:

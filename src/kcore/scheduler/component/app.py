@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
@@ -81,6 +82,11 @@ class SchedulerOptions:
 
     ``port``: the health and metrics port (0 picks a free one, ``None`` serves nothing).
     ``leader_elect``: ``None`` follows the configuration's ``leaderElection.leaderElect``.
+    ``gc_freeze``: once the informers synced, collect and move every object alive to
+    CPython's permanent generation (``gc.freeze()``), so that the cyclic collector's full
+    collections no longer walk the cluster loaded at start-up (undone by
+    :meth:`SchedulerApp.stop`). It is process-wide, so only the processes the CLI runs
+    (``kcore scheduler``, ``kcore up``) set it; embedders decide for themselves.
     """
 
     config: KubeSchedulerConfiguration = field(default_factory=lambda: load_config({}))
@@ -93,6 +99,7 @@ class SchedulerOptions:
     seed: int = 0
     threaded: bool = True
     events: bool = True
+    gc_freeze: bool = False
 
     @property
     def elect(self) -> bool:
@@ -172,6 +179,7 @@ class SchedulerApp:
             )
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._frozen = False
         self.exit_code: int | None = None
 
     @property
@@ -213,6 +221,11 @@ class SchedulerApp:
             if self.server is not None:
                 await self.server.stop()
             raise
+        if self.options.gc_freeze and not self._frozen:
+            gc.collect()
+            gc.freeze()
+            self._frozen = True
+            log.info("moved %d objects to the permanent GC generation", gc.get_freeze_count())
         self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
@@ -248,6 +261,9 @@ class SchedulerApp:
         await self.scheduler.stop()
         if self.server is not None:
             await self.server.stop()
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
 
 def _ok() -> str | None:
@@ -259,7 +275,9 @@ async def start(ctx: Any) -> SchedulerApp:
     ``127.0.0.1:10259`` (or a free port), no leader election."""
     from kcore.client.local import LocalClient
 
-    options = SchedulerOptions(leader_elect=False, identity=f"kcore-up-{os.getpid()}")
+    options = SchedulerOptions(
+        leader_elect=False, identity=f"kcore-up-{os.getpid()}", gc_freeze=True
+    )
     client = LocalClient(ctx.registry)
     app = SchedulerApp(client, ctx.clock, options)
     try:
