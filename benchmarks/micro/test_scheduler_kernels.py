@@ -277,9 +277,7 @@ CONVERSION = pytest.mark.parametrize(
 @pytest.mark.benchmark(group="conversion")
 @CONVERSION
 def test_dict_pods(benchmark, small_cluster: Scheduler, distinct: bool, affinity: bool) -> None:
-    pods = [
-        typical_pod(i, distinct=distinct, affinity=affinity) for i in range(CONVERSION_PODS)
-    ]
+    pods = [typical_pod(i, distinct=distinct, affinity=affinity) for i in range(CONVERSION_PODS)]
     r = benchmark(small_cluster.dry_run, pods)
     assert r.scheduled == CONVERSION_PODS
     assert r[CONVERSION_PODS - 1].pod == f"default/web-5d8f7c9b6-{CONVERSION_PODS - 1}"
