@@ -127,9 +127,13 @@ class BatchResult(Sequence[ScheduleResult]):
         ] = raw["failures"]
         self._keys = keys
 
-    def node_names(self) -> list[str]:
-        """Node names indexed by ``node_index`` (the rows at the end of the batch)."""
-        return list(self._node_names)
+    def node_names(self) -> Sequence[str]:
+        """Node names indexed by ``node_index`` (the rows at the end of the batch).
+
+        A read-only view: a name becomes a Python string when it is looked up, so a batch over
+        many nodes costs nothing per node here (``list(...)`` copies it).
+        """
+        return self._node_names
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -1239,7 +1239,7 @@ class KubeScheduler:
         self,
         entries: list[_Pending],
         node_index: np.ndarray[Any, np.dtype[np.int32]],
-        names: list[str],
+        names: Sequence[str],
         failures: Mapping[int, ScheduleResult],
     ) -> set[int]:
         """The results of a batch that an earlier nomination of the same batch voids.
