@@ -484,33 +484,8 @@ def _resource_paths(r: ResourceInfo, v3: bool, refs: set[str]) -> dict[str, Any]
         if sub == "status":
             out[sub_path] = {
                 **sub_params,
-                "get": _operation(
-                    "get",
-                    f"read{og}{ns_part}{kind}Status",
-                    gvk,
-                    v3,
-                    response=kt,
-                    description=f"read status of the specified {kind}",
-                ),
-                "put": _operation(
-                    "put",
-                    f"replace{og}{ns_part}{kind}Status",
-                    gvk,
-                    v3,
-                    params=_common_write_params(v3),
-                    body=_body(kt, v3),
-                    response=kt,
-                    description=f"replace status of the specified {kind}",
-                ),
-                "patch": _operation(
-                    "patch",
-                    f"patch{og}{ns_part}{kind}Status",
-                    gvk,
-                    v3,
-                    params=_common_write_params(v3, patch=True),
-                    body=_body(kt, v3, patch=True),
-                    response=kt,
-                    description=f"partially update status of the specified {kind}",
+                **_read_replace_patch(
+                    f"{og}{ns_part}{kind}Status", gvk, kt, f"status of the specified {kind}", v3
                 ),
             }
         elif sub in SUBRESOURCE_KINDS:
@@ -522,33 +497,8 @@ def _resource_paths(r: ResourceInfo, v3: bool, refs: set[str]) -> dict[str, Any]
             if sub == "scale":
                 out[sub_path] = {
                     **sub_params,
-                    "get": _operation(
-                        "get",
-                        f"read{og}{ns_part}{kind}Scale",
-                        sgvk,
-                        v3,
-                        response=st,
-                        description=f"read scale of the specified {kind}",
-                    ),
-                    "put": _operation(
-                        "put",
-                        f"replace{og}{ns_part}{kind}Scale",
-                        sgvk,
-                        v3,
-                        params=_common_write_params(v3),
-                        body=_body(st, v3),
-                        response=st,
-                        description=f"replace scale of the specified {kind}",
-                    ),
-                    "patch": _operation(
-                        "patch",
-                        f"patch{og}{ns_part}{kind}Scale",
-                        sgvk,
-                        v3,
-                        params=_common_write_params(v3, patch=True),
-                        body=_body(st, v3, patch=True),
-                        response=st,
-                        description=f"partially update scale of the specified {kind}",
+                    **_read_replace_patch(
+                        f"{og}{ns_part}{kind}Scale", sgvk, st, f"scale of the specified {kind}", v3
                     ),
                 }
             else:
@@ -567,6 +517,37 @@ def _resource_paths(r: ResourceInfo, v3: bool, refs: set[str]) -> dict[str, Any]
                     ),
                 }
     return out
+
+
+def _read_replace_patch(
+    name: str, gvk: tuple[str, str, str], type_ref: str, what: str, v3: bool
+) -> dict[str, Any]:
+    """The get / put / patch operations of a subresource (``read<name>``, ...) on ``what``."""
+    return {
+        "get": _operation(
+            "get", f"read{name}", gvk, v3, response=type_ref, description=f"read {what}"
+        ),
+        "put": _operation(
+            "put",
+            f"replace{name}",
+            gvk,
+            v3,
+            params=_common_write_params(v3),
+            body=_body(type_ref, v3),
+            response=type_ref,
+            description=f"replace {what}",
+        ),
+        "patch": _operation(
+            "patch",
+            f"patch{name}",
+            gvk,
+            v3,
+            params=_common_write_params(v3, patch=True),
+            body=_body(type_ref, v3, patch=True),
+            response=type_ref,
+            description=f"partially update {what}",
+        ),
+    }
 
 
 def _full(api_version: str, kind: str) -> str:
