@@ -76,6 +76,19 @@ class LocalClient:
             self._resolved[resource] = r
         return r
 
+    def _resolve_for(
+        self, resource: str, obj: Mapping[str, Any], namespace: str | None
+    ) -> tuple[str, str | None]:
+        """The resource and the namespace a write of ``obj`` goes to (the object's own, else
+        the client's default; None for a cluster-scoped resource)."""
+        res, namespaced = self._resolve(resource)
+        if not namespaced:
+            return res, None
+        if namespace is None:
+            md = obj.get("metadata")
+            namespace = (md.get("namespace") if md else None) or self.default_namespace
+        return res, namespace
+
     async def create(
         self,
         resource: str,
@@ -87,14 +100,11 @@ class LocalClient:
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Mapping[str, Any]:
-        res, namespaced = self._resolve(resource)
-        if namespaced and namespace is None:
-            md = obj.get("metadata")
-            namespace = (md.get("namespace") if md else None) or self.default_namespace
+        res, ns = self._resolve_for(resource, obj, namespace)
         return self._registry.create(
             res,
             obj,
-            namespace=namespace if namespaced else None,
+            namespace=ns,
             name=name,
             subresource=subresource,
             dry_run=dry_run,
@@ -149,14 +159,11 @@ class LocalClient:
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Mapping[str, Any]:
-        res, namespaced = self._resolve(resource)
-        if namespaced and namespace is None:
-            md = obj.get("metadata")
-            namespace = (md.get("namespace") if md else None) or self.default_namespace
+        res, ns = self._resolve_for(resource, obj, namespace)
         return self._registry.update(
             res,
             obj,
-            namespace=namespace if namespaced else None,
+            namespace=ns,
             subresource=subresource,
             dry_run=dry_run,
             field_manager=field_manager,
