@@ -5,6 +5,8 @@ Examples::
     kcore bench                                  # the default set, with a summary table
     kcore bench --list                           # every embedded workload and its labels
     kcore bench SchedulingBasic/5000Nodes --json out.json --seed 1
+    kcore bench 'SchedulingBasic/*' --mode core,local --plot basic.png
+    kcore bench --from-json out.json --plot out.png   # the table and plot of a saved run
     kcore bench --config k8s/test/integration/scheduler_perf/misc/performance-config.yaml \\
         --label-filter performance,short
 """
@@ -31,6 +33,7 @@ from kcore.sim.bench import (
 )
 from kcore.sim.executor import ExecutionError
 from kcore.sim.metrics import DEFAULT_SAMPLE_INTERVAL
+from kcore.sim.plot import PlotUnavailableError, check_plot_path, plot_results, require_matplotlib
 from kcore.sim.report import BenchProgress, list_table, summary_table
 from kcore.sim.workload import WorkloadError, load_test_cases, select
 
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kcore bench",
         description=(
             "Run scheduler_perf-style scheduling benchmarks. Without NAME, runs the embedded "
-            f"workloads labelled {DEFAULT_LABEL_FILTER!r} (about a minute on 2 cores)."
+            f"workloads labelled {DEFAULT_LABEL_FILTER!r} (about 20 s on 2 cores)."
         ),
     )
     p.add_argument(
@@ -122,7 +125,78 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive, default=256, help="pods per schedule_batch")
     p.add_argument("--topic", default="", help="topic for per-topic thresholds in --config files")
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PATH",
+        help="also draw throughput over time, a panel per workload and a line per mode "
+        "(.png, .svg or .pdf; needs matplotlib: pip install 'kcore[plot]')",
+    )
+    p.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="PATH",
+        help="run nothing: show the table (and with --plot, the plot) of a run saved with --json",
+    )
     return p
+
+
+def _load_results(path: Path) -> list[WorkloadResult]:
+    """The results of a ``--json`` document (unknown keys ignored)."""
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as e:
+        msg = f"cannot read {path}: {e.strerror or e}"
+        raise ValueError(msg) from e
+    except json.JSONDecodeError as e:
+        msg = f"{path} is not JSON: {e}"
+        raise ValueError(msg) from e
+    entries = doc.get("workloads") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        msg = f"{path} has no 'workloads' list (not a kcore bench --json file)"
+        raise ValueError(msg)
+    known = {f.name for f in dataclasses.fields(WorkloadResult)}
+    out: list[WorkloadResult] = []
+    for i, w in enumerate(entries):
+        if not isinstance(w, dict):
+            msg = f"{path}: workloads[{i}] is not an object"
+            raise ValueError(msg)
+        try:
+            out.append(WorkloadResult(**{k: v for k, v in w.items() if k in known}))
+        except TypeError as e:
+            msg = f"{path}: workloads[{i}] lacks a field ({e})"
+            raise ValueError(msg) from e
+    return out
+
+
+def _show(console: Console, results: list[WorkloadResult], *, title: str = "kcore bench") -> None:
+    shown = results
+    if len({r.mode for r in results}) > 1:
+        shown = [dataclasses.replace(r, name=f"{r.name} ({r.mode})") for r in results]
+    console.print(summary_table(shown, title=title))
+
+
+def _plot(console: Console, results: list[WorkloadResult], path: Path) -> None:
+    plot_results([r.to_dict() for r in results], path)
+    console.print(f"plot written to {path}")
+
+
+def _replot(args: argparse.Namespace, console: Console, err: Console) -> int:
+    if args.names or args.list or args.config is not None:
+        err.print(
+            "kcore bench: --from-json shows a saved run; it takes no NAME, --list or --config"
+        )
+        return 2
+    try:
+        results = _load_results(args.from_json)
+        if results:
+            _show(console, results, title=f"kcore bench ({args.from_json})")
+        if args.plot is not None:
+            _plot(console, results, args.plot)
+    except (ValueError, PlotUnavailableError) as e:
+        err.print(f"kcore bench: {e}", highlight=False, markup=False)
+        return 2
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -130,7 +204,17 @@ def main(argv: list[str]) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # files and pipes get the full table
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one-line messages, however long
+    if args.plot is not None:
+        # Before a run of minutes, not after it.
+        try:
+            check_plot_path(args.plot)
+            require_matplotlib()
+        except (ValueError, PlotUnavailableError) as e:
+            err.print(f"kcore bench: {e}", highlight=False, markup=False)
+            return 2
+    if args.from_json is not None:
+        return _replot(args, console, err)
     try:
         if args.config is not None:
             cases = load_test_cases(args.config)
@@ -188,15 +272,18 @@ def main(argv: list[str]) -> int:
                 failures.append(f"{name}: {e}")
                 progress.fail(name, str(e))
     if results:
-        shown = results
-        if len(modes) > 1:
-            shown = [dataclasses.replace(r, name=f"{r.name} ({r.mode})") for r in results]
-        console.print(summary_table(shown))
+        _show(console, results)
     for f in failures:
         err.print(f"[yellow]{f}[/]", markup=True, highlight=False)
     if args.json is not None:
         args.json.write_text(json.dumps(results_document(results), indent=2) + "\n")
         console.print(f"results written to {args.json}")
+    if args.plot is not None and results:
+        try:
+            _plot(console, results, args.plot)
+        except (ValueError, OSError) as e:
+            err.print(f"kcore bench: {e}", highlight=False, markup=False)
+            return 2
     failed_thresholds = [r.name for r in results if r.threshold_passed is False]
     for name in failed_thresholds:
         err.print(f"[red]{name}: throughput below its threshold[/]", markup=True)

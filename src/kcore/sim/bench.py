@@ -104,6 +104,8 @@ class WorkloadResult:
     kcore_version: str = ""
     backend: dict[str, Any] = field(default_factory=dict)
     ignored_feature_gates: dict[str, bool] = field(default_factory=dict)
+    #: The throughput samples in time order (pods/s, one per ``sample_interval_s``).
+    throughput_series: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -217,6 +219,7 @@ async def _run_async(
                 kcore_version=_version(),
                 backend=backend.info(),
                 ignored_feature_gates=gates,
+                throughput_series=[round(x, 1) for x in t.series],
             )
         )
     return out

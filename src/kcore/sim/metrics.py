@@ -134,6 +134,9 @@ class ThroughputSummary:
     scheduled: int
     duration_s: float
     interval_s: float
+    #: The samples in time order (pods/s; sample ``i`` covers ``[i, i + 1) * interval_s``
+    #: from the first placement).
+    series: tuple[float, ...] = ()
 
     @classmethod
     def from_times(
@@ -156,6 +159,7 @@ class ThroughputSummary:
             scheduled=len(times),
             duration_s=duration,
             interval_s=interval,
+            series=tuple(s),
         )
 
 
