@@ -124,7 +124,13 @@ def apiserver_thread(
     def run_loop() -> None:
         asyncio.set_event_loop(loop)
         started.set()
-        loop.run_forever()
+        try:
+            loop.run_forever()
+            loop.run_until_complete(_wind_down(loop))
+        finally:
+            # Closed by the thread that ran it: a close that waits on a handle (uvloop runs
+            # the loop until every handle closed) then holds up this daemon thread only.
+            loop.close()
 
     thread = threading.Thread(target=run_loop, name="kcore-apiserver", daemon=True)
     thread.start()
@@ -147,7 +153,6 @@ def apiserver_thread(
     except BaseException:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
-        loop.close()
         raise
     try:
         yield ThreadedAPIServer(server, loop)
@@ -156,5 +161,17 @@ def apiserver_thread(
             asyncio.run_coroutine_threadsafe(server.stop(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
-        if not thread.is_alive():
-            loop.close()
+
+
+async def _wind_down(loop: asyncio.AbstractEventLoop, timeout: float = 5.0) -> None:
+    """Cancel what still runs on ``loop`` and shut its executor down, within ``timeout``."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks(loop) if t is not current]
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(loop.shutdown_asyncgens(), timeout)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(loop.shutdown_default_executor(), timeout)
