@@ -95,7 +95,7 @@ def test_run_plot_and_replot(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         (["--plot", "out.jpg", "SchedulingBasic/500Nodes"], "use a name ending in .png"),
         (["--from-json", "{tmp}/none.json"], "cannot read"),
         (["--from-json", "{tmp}/bad.json"], "has no 'workloads' list"),
-        (["--from-json", "{tmp}/bad.json", "SchedulingBasic/500Nodes"], "takes no NAME"),
+        (["SchedulingBasic/500Nodes", "--from-json", "{tmp}/bad.json"], "takes no NAME"),
     ],
 )
 def test_usage_errors_are_one_line(
@@ -107,3 +107,35 @@ def test_usage_errors_are_one_line(
     assert rc == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_runs_get_a_line_per_run_and_mode() -> None:
+    fig = figure(
+        [
+            {**entry("A/1", "core", [10.0, 12.0]), "run": "before"},
+            {**entry("A/1", "core", [20.0, 22.0]), "run": "after"},
+        ]
+    )
+    (ax,) = [ax for ax in fig.axes if ax.get_visible()]
+    assert [list(p.get_data().values) for p in ax.patches] == [[10.0, 12.0], [20.0, 22.0]]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "before, core: 11/s",
+        "after, core: 21/s",
+    ]
+    assert ax.patches[0].get_edgecolor() != ax.patches[1].get_edgecolor()
+
+
+def test_from_json_compares_several_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b, png = tmp_path / "before.json", tmp_path / "after.json", tmp_path / "cmp.png"
+    for path, batch in ((a, "256"), (b, "16")):
+        argv = ["SchedulingBasic/500Nodes", "--no-progress", "--batch-size", batch]
+        assert main([*argv, "--json", str(path)]) == 0
+    capsys.readouterr()
+    rc = main(["--from-json", str(a), str(b), "--plot", str(png)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "SchedulingBasic/500Nodes (after, core)" in captured.out
+    assert "SchedulingBasic/500Nodes (before, core)" in captured.out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

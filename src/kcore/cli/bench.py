@@ -7,6 +7,7 @@ Examples::
     kcore bench SchedulingBasic/5000Nodes --json out.json --seed 1
     kcore bench 'SchedulingBasic/*' --mode core,local --plot basic.png
     kcore bench --from-json out.json --plot out.png   # the table and plot of a saved run
+    kcore bench --from-json before.json after.json --plot diff.png   # two runs compared
     kcore bench --config k8s/test/integration/scheduler_perf/misc/performance-config.yaml \\
         --label-filter performance,short
 """
@@ -18,6 +19,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -135,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from-json",
         type=Path,
+        nargs="+",
         metavar="PATH",
-        help="run nothing: show the table (and with --plot, the plot) of a run saved with --json",
+        help="run nothing: show the table (and with --plot, the plot) of runs saved with --json; "
+        "several files are compared, a line per file and mode",
     )
     return p
 
@@ -176,24 +180,44 @@ def _show(console: Console, results: list[WorkloadResult], *, title: str = "kcor
     console.print(summary_table(shown, title=title))
 
 
-def _plot(console: Console, results: list[WorkloadResult], path: Path) -> None:
-    plot_results([r.to_dict() for r in results], path)
+def _plot(console: Console, workloads: list[dict[str, Any]], path: Path) -> None:
+    plot_results(workloads, path)
     console.print(f"plot written to {path}")
+
+
+def _run_labels(paths: list[Path]) -> list[str]:
+    """A label per file: its stem, or its path where stems repeat."""
+    stems = [p.stem for p in paths]
+    return [s if stems.count(s) == 1 else str(p) for s, p in zip(stems, paths, strict=True)]
 
 
 def _replot(args: argparse.Namespace, console: Console, err: Console) -> int:
     if args.names or args.list or args.config is not None:
-        err.print(
-            "kcore bench: --from-json shows a saved run; it takes no NAME, --list or --config"
-        )
+        err.print("kcore bench: --from-json shows saved runs; it takes no NAME, --list or --config")
         return 2
+    paths: list[Path] = args.from_json
     try:
-        results = _load_results(args.from_json)
-        if results:
-            _show(console, results, title=f"kcore bench ({args.from_json})")
+        runs = [_load_results(p) for p in paths]
+        if len(paths) == 1:
+            (results,) = runs
+            if results:
+                _show(console, results, title=f"kcore bench ({paths[0]})")
+            workloads = [r.to_dict() for r in results]
+        else:
+            workloads = []
+            shown: list[WorkloadResult] = []
+            for label, results in zip(_run_labels(paths), runs, strict=True):
+                for r in results:
+                    workloads.append({**r.to_dict(), "run": label})
+                    shown.append(dataclasses.replace(r, name=f"{r.name} ({label}, {r.mode})"))
+            shown.sort(key=lambda r: r.name)
+            if shown:
+                console.print(
+                    summary_table(shown, title="kcore bench (" + ", ".join(map(str, paths)) + ")")
+                )
         if args.plot is not None:
-            _plot(console, results, args.plot)
-    except (ValueError, PlotUnavailableError) as e:
+            _plot(console, workloads, args.plot)
+    except (ValueError, OSError, PlotUnavailableError) as e:
         err.print(f"kcore bench: {e}", highlight=False, markup=False)
         return 2
     return 0
@@ -280,7 +304,7 @@ def main(argv: list[str]) -> int:
         console.print(f"results written to {args.json}")
     if args.plot is not None and results:
         try:
-            _plot(console, results, args.plot)
+            _plot(console, [r.to_dict() for r in results], args.plot)
         except (ValueError, OSError) as e:
             err.print(f"kcore bench: {e}", highlight=False, markup=False)
             return 2

@@ -6,7 +6,10 @@
 (``kcore bench --from-json out.json --plot out.png``).
 
 Each panel shows one workload: its per-interval throughput samples as a step line per mode
-(x: seconds since the first placement, y: pods/s), with the mean as a dashed line. When a
+(x: seconds since the first placement, y: pods/s), with the mean as a dashed line. Entries
+that carry a ``run`` label (``kcore bench --from-json a.json b.json`` sets it to the file's
+name) get a line per run and mode, so runs of different configurations or versions can be
+compared panel by panel. When a
 panel holds modes whose means differ by more than 10x (``core`` beside ``http``), its y
 axis is logarithmic so every mode stays readable.
 
@@ -39,6 +42,7 @@ FORMATS = (".png", ".svg", ".pdf")
 
 _COLUMNS = 3
 _MODE_COLOURS = {"core": "tab:blue", "local": "tab:orange", "http": "tab:green"}
+_CYCLE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 
 
 class PlotUnavailableError(RuntimeError):
@@ -98,18 +102,24 @@ def figure(workloads: Sequence[Mapping[str, Any]], *, title: str = "kcore bench"
             raise ValueError(msg)
         panels.setdefault(str(w["name"]), []).append(w)
 
+    runs = any("run" in w for w in workloads)
     cols = min(_COLUMNS, len(panels))
     rows = math.ceil(len(panels) / cols)
     fig = Figure(figsize=(4.6 * cols, 3.2 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (name, entries) in zip(axes.flat, panels.items(), strict=False):
         means = [float(w["throughput_avg"]) for w in entries if w["throughput_avg"] > 0]
-        for w in entries:
+        for j, w in enumerate(entries):
             mode = str(w["mode"])
             series = [float(x) for x in w["throughput_series"]]
             step = float(w["sample_interval_s"])
-            colour = _MODE_COLOURS.get(mode)
-            label = f"{mode}: {_fmt_rate(float(w['throughput_avg']))}/s"
+            if runs:
+                colour = _CYCLE[j % len(_CYCLE)]
+                what = f"{w.get('run', '?')}, {mode}"
+            else:
+                colour = _MODE_COLOURS.get(mode, _CYCLE[j % len(_CYCLE)])
+                what = mode
+            label = f"{what}: {_fmt_rate(float(w['throughput_avg']))}/s"
             if series:
                 xs = [i * step for i in range(len(series) + 1)]
                 ax.stairs(series, xs, baseline=None, color=colour, label=label, linewidth=1.4)
