@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -122,6 +123,24 @@ def test_bad_flags_are_clear(capsys):
                 "/nonexistent",
             ]
         )
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("cli", [apiserver_cli, up_cli], ids=["apiserver", "up"])
+def test_unreachable_etcd_is_a_one_line_error(cli, tmp_path, capsys):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    rc = cli.main(["--etcd-servers", url, "--data-dir", str(tmp_path), "--port", "0"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1
+    assert err.startswith("kcore ")
+    assert f"etcd is unreachable at {url}" in err
+    assert len(err.splitlines()) == 1
 
 
 def test_list_components_and_registration(capsys):

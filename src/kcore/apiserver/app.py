@@ -47,6 +47,7 @@ from kcore.apiserver.negotiation import (
 from kcore.apiserver.registry import RequestContext
 from kcore.apiserver.routing import NOT_FOUND_MESSAGE, RequestInfo, parse_request
 from kcore.apiserver.version import version_info
+from kcore.util.yamlerr import describe_yaml_error
 
 if TYPE_CHECKING:
     import contextvars
@@ -511,7 +512,7 @@ class APIApp:
             msg = f"couldn't decode the request body as JSON: {err}"
             raise BadRequest(msg) from None
         except yaml.YAMLError as err:
-            msg = f"couldn't decode the request body as YAML: {err}"
+            msg = f"couldn't decode the request body as YAML: {describe_yaml_error(err)}"
             raise BadRequest(msg) from None
         except (ValueError, TypeError, RecursionError) as err:
             if isinstance(err, StatusError):

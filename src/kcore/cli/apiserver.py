@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kcore.api.errors import StatusError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
@@ -249,7 +251,8 @@ def main(argv: list[str]) -> int:
     async def serve() -> int:
         try:
             await server.start()
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, StatusError) as err:
+            # StatusError: the store cannot be reached (etcd down, a wrong --etcd-servers).
             print(f"kcore apiserver: {err}", file=sys.stderr)
             return 1
         print(

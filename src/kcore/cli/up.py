@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kcore.api.errors import StatusError
 from kcore.cli.apiserver import add_server_arguments, build_server, run, wait_for_signal
 
 if TYPE_CHECKING:
@@ -188,7 +189,8 @@ def main(argv: list[str]) -> int:
     async def up() -> int:
         try:
             await server.start()
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, StatusError) as err:
+            # StatusError: the store cannot be reached (etcd down, a wrong --etcd-servers).
             print(f"kcore up: {err}", file=sys.stderr)
             return 1
         kubeconfig = server.kubeconfig_path

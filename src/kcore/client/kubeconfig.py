@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from kcore.util.yamlerr import describe_yaml_error
+
 
 class KubeconfigError(ValueError):
     """The kubeconfig is missing, malformed or asks for something unsupported."""
@@ -101,7 +103,7 @@ def load_kubeconfig(
     try:
         doc = yaml.safe_load(text) or {}
     except yaml.YAMLError as err:
-        msg = f"kubeconfig {str(p)!r} is not valid YAML: {err}"
+        msg = f"kubeconfig {str(p)!r} is not valid YAML: {describe_yaml_error(err)}"
         raise KubeconfigError(msg) from err
     if not isinstance(doc, dict):
         msg = f"kubeconfig {str(p)!r} must be a mapping, got {type(doc).__name__}"

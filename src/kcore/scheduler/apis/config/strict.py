@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from kcore.util.yamlerr import describe_yaml_error
+
 __all__ = ["YAMLError", "format_duration", "load_yaml", "load_yaml_all", "parse_duration"]
 
 
@@ -55,7 +57,7 @@ def load_yaml(text: str, *, source: str = "<string>") -> Any:
         msg = f"{source}: {err}"
         raise YAMLError(msg) from err
     except yaml.YAMLError as err:
-        msg = f"{source}: invalid YAML: {err}"
+        msg = f"{source}: invalid YAML: {describe_yaml_error(err)}"
         raise YAMLError(msg) from err
 
 
@@ -67,7 +69,7 @@ def load_yaml_all(text: str, *, source: str = "<string>") -> list[Any]:
         msg = f"{source}: {err}"
         raise YAMLError(msg) from err
     except yaml.YAMLError as err:
-        msg = f"{source}: invalid YAML: {err}"
+        msg = f"{source}: invalid YAML: {describe_yaml_error(err)}"
         raise YAMLError(msg) from err
 
 
