@@ -53,3 +53,30 @@ def test_cli_all_matched_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture
     (tmp_path / "resources-01.json").write_text((CASES / "resources-01.json").read_text())
     assert fidelity_main([str(tmp_path)]) == 0
     assert "26/26 steps matched" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"bad": 1}', "not a fidelity case: no 'name' field"),
+        ("[1]", "a case file holds a JSON object, not list"),
+        ('{"name": "x", "nodes": [], "steps": {}}', "steps: expected list, got dict"),
+        ('{"name": "x", "nodes": [], "steps": [{"pod": {}}]}', "steps[0].status: expected str"),
+        ("{", "cannot read"),
+    ],
+)
+def test_a_file_that_is_not_a_case_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, problem: str
+) -> None:
+    (tmp_path / "resources-01.json").write_text((CASES / "resources-01.json").read_text())
+    (tmp_path / "zz.json").write_text(content)
+    assert fidelity_main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "resources-01: 26/26 steps matched [ok]" in out
+    assert "zz: 0/0 steps matched [FAIL] error: " in out
+    assert problem in out
+
+
+def test_no_case_files_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert fidelity_main([str(tmp_path)]) == 2
+    assert "no case files (*.json)" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -22,7 +23,7 @@ def main(argv: list[str]) -> int:
 
     files = case_files(args.dir)
     if not files:
-        print(f"kcore fidelity: no case files in {args.dir}")
+        print(f"kcore fidelity: no case files (*.json) in {args.dir}", file=sys.stderr)
         return 2
     total = matched = 0
     reports = []

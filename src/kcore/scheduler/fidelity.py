@@ -135,9 +135,38 @@ def _compare_step(step: dict[str, Any], d: dict[str, Any], diffs: list[str]) -> 
         diff(f"victims[{want_nom}]", step.get("victims", []), cands.get(want_nom))
 
 
+_REQUIRED: dict[str, type] = {"name": str, "nodes": list, "steps": list}
+_REQUIRED_PER_STEP: dict[str, type] = {"pod": dict, "status": str}
+
+
+def case_problem(case: Any) -> str:
+    """Why ``case`` is not a fidelity case (the fields its format requires), or ``""``."""
+    if not isinstance(case, dict):
+        return f"a case file holds a JSON object, not {type(case).__name__}"
+    for key, typ in _REQUIRED.items():
+        if key not in case:
+            return f"not a fidelity case: no {key!r} field"
+        if not isinstance(case[key], typ):
+            return f"{key}: expected {typ.__name__}, got {type(case[key]).__name__}"
+    for i, step in enumerate(case["steps"]):
+        if not isinstance(step, dict):
+            return f"steps[{i}]: expected an object, got {type(step).__name__}"
+        for key, typ in _REQUIRED_PER_STEP.items():
+            if not isinstance(step.get(key), typ):
+                return f"steps[{i}].{key}: expected {typ.__name__}"
+    return ""
+
+
 def replay_case(case: dict[str, Any]) -> CaseReport:
-    """Replay one case (a parsed case file); see the module docstring."""
-    report = CaseReport(case.get("name", "?"))
+    """Replay one case (a parsed case file); see the module docstring.
+
+    A case that lacks a required field gives a report with ``error`` set and no steps.
+    """
+    problem = case_problem(case)
+    if problem:
+        name = case.get("name")
+        return CaseReport(name if isinstance(name, str) else "?", error=problem)
+    report = CaseReport(case["name"])
     s = Scheduler(seed=int(case.get("seed", 0)))
     for ns in case.get("namespaces", []):
         s.add_namespace(ns)
@@ -171,6 +200,9 @@ def replay_file(path: str | Path) -> CaseReport:
         case = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         return CaseReport(p.stem, error=f"cannot read {p}: {err}")
+    problem = case_problem(case)
+    if problem:
+        return CaseReport(p.stem, error=f"{p}: {problem}")
     try:
         return replay_case(case)
     except Exception as err:
