@@ -360,6 +360,8 @@ class APIServer:
                     await asyncio.wait_for(task, timeout=5)
             except Exception:
                 log.exception("the APIServer stopped with an error")
+        if server is not None:
+            _abort_connections(server)
         self._task = None
         self._server = None
         if self._sock is not None:
@@ -382,3 +384,17 @@ class APIServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _abort_connections(server: uvicorn.Server) -> None:
+    """Drop the connections uvicorn's graceful shutdown left open.
+
+    A TLS connection whose peer never answers the close (an idle keep-alive connection of a
+    client that is not reading) stays open after the graceful-shutdown timeout; the event
+    loop could then not be closed (its close waits for every handle).
+    """
+    for conn in list(server.server_state.connections):
+        transport = getattr(conn, "transport", None)
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                transport.abort()  # connection_lost follows on the loop's next iteration
