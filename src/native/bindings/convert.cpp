@@ -453,17 +453,30 @@ std::int64_t parse_time(const std::string& s, const std::string& path) {
   return ((days * 86400 + h * 3600 + mi * 60 + se) - offset) * 1000000000LL + frac_ns;
 }
 
-PodSpecIn pod_from_object(py::handle obj) {
+// An object's `metadata` (required) and `metadata.name` (required; empty is the caller's call).
+struct Metadata {
+  py::dict m;
+  std::string name;
+};
+
+Metadata required_metadata(const py::dict& d) {
   const Keys& K = keys();
-  PodSpecIn p;
-  py::dict d = as_mapping(obj, Path("pod"));
-  PyObject* md = get(d, K.metadata);
   const Path mp("metadata");
+  PyObject* md = get(d, K.metadata);
   if (!md) fail(mp, "required");
   py::dict m = as_mapping(md, mp);
   PyObject* name = get(m, K.name);
   if (!name) fail(mp.child("name"), "required");
-  p.name = as_str(name, mp.child("name"));
+  return {m, as_str(name, mp.child("name"))};
+}
+
+PodSpecIn pod_from_object(py::handle obj) {
+  const Keys& K = keys();
+  PodSpecIn p;
+  py::dict d = as_mapping(obj, Path("pod"));
+  const Path mp("metadata");
+  auto [m, name] = required_metadata(d);
+  p.name = std::move(name);
   if (p.name.empty()) fail(mp.child("name"), "must not be empty");
   p.ns = opt_str(m, K.namespace_, mp);
   if (p.ns.empty()) p.ns = "default";
@@ -669,12 +682,8 @@ NodeSpecIn node_from_object(py::handle obj) {
   NodeSpecIn n;
   py::dict d = as_mapping(obj, Path("node"));
   const Path mp("metadata");
-  PyObject* md = get(d, K.metadata);
-  if (!md) fail(mp, "required");
-  py::dict m = as_mapping(md, mp);
-  PyObject* name = get(m, K.name);
-  if (!name) fail(mp.child("name"), "required");
-  n.name = as_str(name, mp.child("name"));
+  auto [m, name] = required_metadata(d);
+  n.name = std::move(name);
   if (n.name.empty()) fail(mp.child("name"), "must not be empty");
   if (PyObject* l = get(m, K.labels)) n.labels = string_map(l, mp.child("labels"));
   if (PyObject* so = get(d, K.spec)) {
@@ -732,12 +741,8 @@ NamespaceSpecIn namespace_from_object(py::handle obj) {
   NamespaceSpecIn n;
   py::dict d = as_mapping(obj, Path("namespace"));
   const Path mp("metadata");
-  PyObject* md = get(d, K.metadata);
-  if (!md) fail(mp, "required");
-  py::dict m = as_mapping(md, mp);
-  PyObject* name = get(m, K.name);
-  if (!name) fail(mp.child("name"), "required");
-  n.name = as_str(name, mp.child("name"));
+  auto [m, name] = required_metadata(d);
+  n.name = std::move(name);
   if (PyObject* l = get(m, K.labels)) n.labels = string_map(l, mp.child("labels"));
   bool has_name_label = false;
   for (const auto& [k, v] : n.labels) has_name_label |= k == "kubernetes.io/metadata.name";
@@ -771,12 +776,8 @@ ObjectSpecIn object_from_object(py::handle obj) {
              "PriorityClass, RuntimeClass)");
   }
   const Path mp("metadata");
-  PyObject* md = get(d, K.metadata);
-  if (!md) fail(mp, "required");
-  py::dict m = as_mapping(md, mp);
-  PyObject* name = get(m, K.name);
-  if (!name) fail(mp.child("name"), "required");
-  o.name = as_str(name, mp.child("name"));
+  auto [m, name] = required_metadata(d);
+  o.name = std::move(name);
   o.ns = opt_str(m, K.namespace_, mp);
   if (o.ns.empty() && o.kind != ObjectKind::kPriorityClass && o.kind != ObjectKind::kOther)
     o.ns = "default";
