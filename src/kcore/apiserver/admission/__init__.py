@@ -49,6 +49,21 @@ class Attributes:
     dry_run: bool = False
     user: UserInfo | None = None
 
+    def created_pod_spec(self) -> dict[str, Any] | None:
+        """The ``spec`` of a core pod being created (not a subresource), else ``None``: what
+        the pod-defaulting plugins (ServiceAccount, Priority, DefaultTolerationSeconds) act on."""
+        info = self.resource
+        if (
+            self.operation != CREATE
+            or self.subresource
+            or info.group != ""
+            or info.resource != "pods"
+            or self.obj is None
+        ):
+            return None
+        spec = self.obj.get("spec")
+        return spec if isinstance(spec, dict) else None
+
 
 class AdmissionHost(Protocol):
     """What plugins may use: the store, the clock, and typed lookups."""

@@ -44,17 +44,8 @@ class PodPriority:
         )
 
     def admit(self, attrs: Attributes) -> None:
-        info = attrs.resource
-        if (
-            attrs.operation != CREATE
-            or attrs.subresource
-            or info.group != ""
-            or info.resource != "pods"
-            or attrs.obj is None
-        ):
-            return
-        spec = attrs.obj.get("spec")
-        if not isinstance(spec, dict):
+        spec = attrs.created_pod_spec()
+        if spec is None:
             return
         name = spec.get("priorityClassName") or ""
         if not isinstance(name, str):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcore.api.errors import Forbidden, StatusDetails
-from kcore.apiserver.admission import CREATE, AdmissionHost, Attributes
 
 if TYPE_CHECKING:
     from kcore.api.resources import ResourceInfo
+    from kcore.apiserver.admission import AdmissionHost, Attributes
 
 DEFAULT_SERVICE_ACCOUNT = "default"
 
@@ -31,17 +31,8 @@ class ServiceAccountAdmission:
         return info.group == "" and info.resource == "pods"
 
     def admit(self, attrs: Attributes) -> None:
-        info = attrs.resource
-        if (
-            attrs.operation != CREATE
-            or attrs.subresource
-            or info.group != ""
-            or info.resource != "pods"
-            or attrs.obj is None
-        ):
-            return
-        spec = attrs.obj.get("spec")
-        if not isinstance(spec, dict):
+        spec = attrs.created_pod_spec()
+        if spec is None or attrs.obj is None:
             return
         # Mirror pods (static pods a kubelet reports) are exempt, as upstream.
         annotations = (attrs.obj.get("metadata") or {}).get("annotations") or {}

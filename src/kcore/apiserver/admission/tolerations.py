@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kcore.apiserver.admission import CREATE, Attributes
-
 if TYPE_CHECKING:
     from kcore.api.resources import ResourceInfo
+    from kcore.apiserver.admission import Attributes
 
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
@@ -42,17 +41,8 @@ class DefaultTolerationSeconds:
         return info.group == "" and info.resource == "pods"
 
     def admit(self, attrs: Attributes) -> None:
-        info = attrs.resource
-        if (
-            attrs.operation != CREATE
-            or attrs.subresource
-            or info.group != ""
-            or info.resource != "pods"
-            or attrs.obj is None
-        ):
-            return
-        spec = attrs.obj.get("spec")
-        if not isinstance(spec, dict):
+        spec = attrs.created_pod_spec()
+        if spec is None:
             return
         tolerations = spec.get("tolerations")
         if tolerations is None:
