@@ -664,6 +664,30 @@ def test_binding_via_bindings_collection_and_errors(registry, make_pod):
         )
 
 
+@pytest.mark.parametrize(
+    ("subresource", "body", "message"),
+    [
+        ("binding", {"kind": "Eviction"}, r"expected kind \(v1/Binding\)"),
+        ("binding", {"apiVersion": "policy/v1"}, r"expected kind \(v1/Binding\)"),
+        ("eviction", {"kind": "Binding"}, r"expected kind \(policy/v1/Eviction\)"),
+        ("eviction", {"apiVersion": "v1"}, r"expected kind \(policy/v1/Eviction\)"),
+    ],
+)
+def test_subresource_bodies_of_the_wrong_kind_are_bad_requests(
+    registry, make_pod, subresource, body, message
+):
+    registry.create("pods", make_pod("p"), namespace="default")
+    with pytest.raises(BadRequest, match=message):
+        registry.create(
+            "pods",
+            {**body, "metadata": {"name": "p"}, "target": {"name": "n1"}},
+            namespace="default",
+            name="p",
+            subresource=subresource,
+        )
+    assert "nodeName" not in registry.get("pods", "p", namespace="default")["spec"]
+
+
 def test_binding_uid_precondition_and_deleting_pod(registry, make_pod):
     registry.create("pods", make_pod("p", finalizers=None), namespace="default")
     with pytest.raises(Conflict, match="UID in precondition"):

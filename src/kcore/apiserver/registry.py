@@ -1620,20 +1620,7 @@ class APIRegistry:
         body: Mapping[str, Any],
         dry_run: bool,
     ) -> Mapping[str, Any]:
-        if not isinstance(body, dict):
-            msg = "the body of a binding request must be a Binding object"
-            raise BadRequest(msg)
-        if body.get("kind") not in (None, "", "Binding") or body.get("apiVersion") not in (
-            None,
-            "",
-            "v1",
-        ):
-            msg = (
-                f"the kind in the data ({body.get('apiVersion')}/{body.get('kind')}) does not "
-                "match the expected kind (v1/Binding)"
-            )
-            raise BadRequest(msg)
-        check_metadata_types(body, "Binding", "v1")
+        body = _subresource_body(body, "Binding", ("v1",))
         bmd = body.get("metadata") or {}
         pod_name = name or bmd.get("name") or ""
         if name and bmd.get("name") and bmd["name"] != name:
@@ -1705,21 +1692,7 @@ class APIRegistry:
         dry_run: bool,
         ctx: RequestContext,
     ) -> Mapping[str, Any]:
-        if not isinstance(body, dict):
-            msg = "the body of an eviction request must be an Eviction object"
-            raise BadRequest(msg)
-        if body.get("kind") not in (None, "", "Eviction") or body.get("apiVersion") not in (
-            None,
-            "",
-            "policy/v1",
-            "policy/v1beta1",
-        ):
-            msg = (
-                f"the kind in the data ({body.get('apiVersion')}/{body.get('kind')}) does not "
-                "match the expected kind (policy/v1/Eviction)"
-            )
-            raise BadRequest(msg)
-        check_metadata_types(body, "Eviction", "v1")
+        body = _subresource_body(body, "Eviction", ("policy/v1", "policy/v1beta1"))
         emd = body.get("metadata") or {}
         pod_name = name or emd.get("name") or ""
         if name and emd.get("name") and emd["name"] != name:
@@ -2452,3 +2425,27 @@ def _managed_fields(
         now=clock.now(),
         subresource=subresource or "",
     )
+
+
+def _subresource_body(body: Any, kind: str, versions: tuple[str, ...]) -> dict[str, Any]:
+    """The body of a binding or eviction request, checked: an object of ``kind`` in one of
+    ``versions`` (either may be left empty), with well-typed metadata."""
+
+    def a(word: str) -> str:
+        return f"an {word}" if word[0] in "AEIOUaeiou" else f"a {word}"
+
+    if not isinstance(body, dict):
+        msg = f"the body of {a(kind.lower())} request must be {a(kind)} object"
+        raise BadRequest(msg)
+    if body.get("kind") not in (None, "", kind) or body.get("apiVersion") not in (
+        None,
+        "",
+        *versions,
+    ):
+        msg = (
+            f"the kind in the data ({body.get('apiVersion')}/{body.get('kind')}) does not "
+            f"match the expected kind ({versions[0]}/{kind})"
+        )
+        raise BadRequest(msg)
+    check_metadata_types(body, kind, "v1")
+    return body
