@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def _server(store: str | Store, data_dir: str | Path | None, **kwargs: Any) -> APIServer:
+    """An :class:`APIServer` (not started) on a free 127.0.0.1 port."""
+    return APIServer(data_dir=data_dir, port=0, store=_store_arg(store), **kwargs)
+
+
 def _store_arg(store: str | Store) -> str | Store | None:
     if store == "sqlite":
         return None  # the server's default: SQLite in its data directory
@@ -48,14 +53,7 @@ async def running_apiserver(
     **kwargs: Any,
 ) -> AsyncIterator[APIServer]:
     """An :class:`APIServer` on a free 127.0.0.1 port, running in the current event loop."""
-    server = APIServer(
-        data_dir=data_dir,
-        port=0,
-        store=_store_arg(store),
-        tls=tls,
-        anonymous_auth=anonymous_auth,
-        **kwargs,
-    )
+    server = _server(store, data_dir, tls=tls, anonymous_auth=anonymous_auth, **kwargs)
     await server.start()
     try:
         yield server
@@ -137,14 +135,7 @@ def apiserver_thread(
     started.wait()
 
     async def make() -> APIServer:
-        server = APIServer(
-            data_dir=data_dir,
-            port=0,
-            store=_store_arg(store),
-            tls=tls,
-            anonymous_auth=anonymous_auth,
-            **kwargs,
-        )
+        server = _server(store, data_dir, tls=tls, anonymous_auth=anonymous_auth, **kwargs)
         await server.start()
         return server
 
