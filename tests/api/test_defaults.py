@@ -176,6 +176,20 @@ def test_job_defaults() -> None:
             "OrderedReady",
         ),
         (
+            {"apiVersion": "apps/v1", "kind": "StatefulSet"},
+            ("spec", "updateStrategy"),
+            {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+        ),
+        (
+            {
+                "apiVersion": "apps/v1",
+                "kind": "DaemonSet",
+                "spec": {"updateStrategy": {"type": "OnDelete"}},
+            },
+            ("spec", "updateStrategy"),
+            {"type": "OnDelete"},
+        ),
+        (
             {
                 "apiVersion": "v1",
                 "kind": "ReplicationController",

@@ -285,6 +285,13 @@ def test_deployment_rules() -> None:
         "spec.strategy.rollingUpdate.maxUnavailable",
         "Invalid value: 0: may not be 0 when `maxSurge` is 0",
     ) in _causes(d)
+    ds = _deploy(updateStrategy={"rollingUpdate": {"maxUnavailable": "0%", "maxSurge": 0}})
+    ds["kind"] = "DaemonSet"
+    del ds["spec"]["strategy"]
+    assert (
+        "spec.updateStrategy.rollingUpdate.maxUnavailable",
+        'Invalid value: "0%": may not be 0 when `maxSurge` is 0',
+    ) in _causes(ds)
     d = _deploy()
     d["spec"]["template"]["spec"]["restartPolicy"] = "Never"
     assert (

@@ -371,17 +371,26 @@ def _default_replicaset(rs: Obj) -> None:
     _default_template(spec)
 
 
-def _default_daemonset(ds: Obj) -> None:
-    spec = _spec(ds)
+def _rolling_update(spec: Obj) -> Obj | None:
+    """``spec.updateStrategy`` defaulted to type RollingUpdate (DaemonSet, StatefulSet), and its
+    ``rollingUpdate`` (created if absent) when that is the type; None for another type."""
     us = spec.get("updateStrategy")
     if not isinstance(us, dict):
         us = spec["updateStrategy"] = {}
     if not us.get("type"):
         us["type"] = "RollingUpdate"
-    if us["type"] == "RollingUpdate":
-        ru = us.get("rollingUpdate")
-        if not isinstance(ru, dict):
-            ru = us["rollingUpdate"] = {}
+    if us["type"] != "RollingUpdate":
+        return None
+    ru = us.get("rollingUpdate")
+    if not isinstance(ru, dict):
+        ru = us["rollingUpdate"] = {}
+    return ru
+
+
+def _default_daemonset(ds: Obj) -> None:
+    spec = _spec(ds)
+    ru = _rolling_update(spec)
+    if ru is not None:
         if ru.get("maxUnavailable") is None:
             ru["maxUnavailable"] = 1
         if ru.get("maxSurge") is None:
@@ -395,17 +404,9 @@ def _default_statefulset(ss: Obj) -> None:
     spec = _spec(ss)
     if not spec.get("podManagementPolicy"):
         spec["podManagementPolicy"] = "OrderedReady"
-    us = spec.get("updateStrategy")
-    if not isinstance(us, dict):
-        us = spec["updateStrategy"] = {}
-    if not us.get("type"):
-        us["type"] = "RollingUpdate"
-    if us["type"] == "RollingUpdate":
-        ru = us.get("rollingUpdate")
-        if not isinstance(ru, dict):
-            ru = us["rollingUpdate"] = {}
-        if ru.get("partition") is None:
-            ru["partition"] = 0
+    ru = _rolling_update(spec)
+    if ru is not None and ru.get("partition") is None:
+        ru["partition"] = 0
     if spec.get("replicas") is None:
         spec["replicas"] = 1
     if spec.get("revisionHistoryLimit") is None:

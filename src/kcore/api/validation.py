@@ -1372,20 +1372,21 @@ def _validate_deployment(d: Obj, errs: _Errs) -> None:
             "spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"
         )
     if isinstance(ru, Mapping):
-        mu = _int_or_percent(
-            ru.get("maxUnavailable"), "spec.strategy.rollingUpdate.maxUnavailable", errs
-        )
-        ms = _int_or_percent(ru.get("maxSurge"), "spec.strategy.rollingUpdate.maxSurge", errs)
-        if mu == 0 and ms == 0:
-            errs.invalid(
-                "spec.strategy.rollingUpdate.maxUnavailable",
-                ru.get("maxUnavailable"),
-                "may not be 0 when `maxSurge` is 0",
-            )
+        _validate_rolling_update(ru, "spec.strategy.rollingUpdate", errs)
     pds = spec.get("progressDeadlineSeconds")
     mrs = spec.get("minReadySeconds") or 0
     if _is_int(pds) and pds <= mrs:
         errs.invalid("spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds")
+
+
+def _validate_rolling_update(ru: Mapping[str, Any], path: str, errs: _Errs) -> None:
+    """maxUnavailable / maxSurge of a Deployment's or DaemonSet's rolling update at ``path``."""
+    mu = _int_or_percent(ru.get("maxUnavailable"), f"{path}.maxUnavailable", errs)
+    ms = _int_or_percent(ru.get("maxSurge"), f"{path}.maxSurge", errs)
+    if mu == 0 and ms == 0:
+        errs.invalid(
+            f"{path}.maxUnavailable", ru.get("maxUnavailable"), "may not be 0 when `maxSurge` is 0"
+        )
 
 
 def _validate_replicaset(rs: Obj, errs: _Errs) -> None:
@@ -1408,16 +1409,7 @@ def _validate_daemonset(ds: Obj, errs: _Errs) -> None:
         errs.not_supported("spec.updateStrategy.type", t, ["OnDelete", "RollingUpdate"])
     ru = us.get("rollingUpdate")
     if isinstance(ru, Mapping):
-        mu = _int_or_percent(
-            ru.get("maxUnavailable"), "spec.updateStrategy.rollingUpdate.maxUnavailable", errs
-        )
-        ms = _int_or_percent(ru.get("maxSurge"), "spec.updateStrategy.rollingUpdate.maxSurge", errs)
-        if mu == 0 and ms == 0:
-            errs.invalid(
-                "spec.updateStrategy.rollingUpdate.maxUnavailable",
-                ru.get("maxUnavailable"),
-                "may not be 0 when `maxSurge` is 0",
-            )
+        _validate_rolling_update(ru, "spec.updateStrategy.rollingUpdate", errs)
 
 
 def _validate_statefulset(ss: Obj, errs: _Errs) -> None:
