@@ -987,6 +987,21 @@ void SchedulerCache::unindex_terms(std::int32_t slot) {
   rec.term_ids.clear();
 }
 
+std::int32_t SchedulerCache::new_slot() {
+  std::int32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::int32_t>(pods_.size());
+    pods_.emplace_back();
+  }
+  PodRecord& rec = pods_[static_cast<std::size_t>(slot)];
+  rec = PodRecord{};
+  rec.live = true;
+  return slot;
+}
+
 void SchedulerCache::add_pod(const PodInfoPtr& pod, const std::string& node_name, bool assumed) {
   std::string key = pod->ns_name + "/" + pod->name;
   if (pod_by_key_.count(key)) throw AlreadyExists("pod '" + key + "' already exists");
@@ -1004,17 +1019,8 @@ void SchedulerCache::add_pod_as(const PodInfoPtr& pod, const std::string& ns,
       !t_.live[static_cast<std::size_t>(row)]) {
     throw NotFound("pod '" + key + "': node row " + std::to_string(row) + " not found");
   }
-  std::int32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::int32_t>(pods_.size());
-    pods_.emplace_back();
-  }
+  std::int32_t slot = new_slot();
   PodRecord& rec = pods_[static_cast<std::size_t>(slot)];
-  rec = PodRecord{};
-  rec.live = true;
   rec.key = key;
   rec.name = name;
   rec.uid = uid;
@@ -1048,17 +1054,8 @@ void SchedulerCache::detach_pod(std::int32_t slot) { account_pod(slot, -1); }
 void SchedulerCache::attach_pod(std::int32_t slot) { account_pod(slot, +1); }
 
 std::int32_t SchedulerCache::add_virtual_pod(const PodInfoPtr& pod, std::int32_t row) {
-  std::int32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::int32_t>(pods_.size());
-    pods_.emplace_back();
-  }
+  std::int32_t slot = new_slot();
   PodRecord& rec = pods_[static_cast<std::size_t>(slot)];
-  rec = PodRecord{};
-  rec.live = true;
   rec.name = pod->name;
   rec.info = pod;
   rec.row = row;

@@ -226,6 +226,7 @@ class SchedulerCache {
   std::int32_t label_column(std::int32_t key);  // creates
   void set_node_row(std::int32_t row, const NodeSpecIn& node, bool fresh);
   void clear_node_row(std::int32_t row);
+  std::int32_t new_slot();  // a live, empty pod record (a freed one if any)
   void account_pod(std::int32_t slot, int sign);
   void index_terms(std::int32_t slot);
   void unindex_terms(std::int32_t slot);
