@@ -163,7 +163,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             srv.run(_stop_nodes(e.node_groups))
 
 
-def test_kubectl_pods_are_bound_within_a_second(env: Env) -> None:
+def test_kubectl_pods_are_bound_and_run(
+    env: Env, record_property: Callable[[str, object], None]
+) -> None:
     manifest = "".join(
         f"""---
 apiVersion: v1
@@ -180,7 +182,9 @@ spec:
         5,
         "pods bound",
     )
-    assert took < 1.0, f"binding took {took:.2f}s"
+    # How long binding took is reported, not asserted (a loaded machine may take longer);
+    # `kcore bench` measures speed.
+    record_property("bind_seconds", round(took, 3))
     wait_until(
         lambda: all(
             (env.pod(f"web-{i}") or {}).get("status", {}).get("phase") == "Running"
